@@ -22,7 +22,7 @@ def seed_all(seed=DEFAULT_SEED):
     Returns the seed, so a notebook can print what it used.
     """
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - the legacy global state is what CS231n code draws from
     try:
         import torch
     except ImportError:
