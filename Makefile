@@ -7,6 +7,8 @@ VENV       ?= .venv
 PY         := $(VENV)/bin/python
 LAB_ARGS   ?=
 PYTEST_ARGS ?=
+# pytest collects tests/ and, through nbval, every notebook in these folders
+TEST_PATHS := tests $(wildcard notebooks assignments)
 # Extension file name for this interpreter, e.g. .cpython-311-x86_64-linux-gnu.so
 EXT_SUFFIX := $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))" 2>/dev/null)
 EXTENSION  := cs231n/im2col_cython$(EXT_SUFFIX)
@@ -57,7 +59,7 @@ lab: setup
 test: setup
 	@bash datasets/get_datasets.sh || \
 		echo ">>> CIFAR-10 is not available: notebook outputs (recorded on CIFAR-10) are not compared; unit tests run in full."
-	$(PY) -m pytest --nbval-lax tests notebooks assignments $(PYTEST_ARGS)
+	$(PY) -m pytest --nbval-lax $(TEST_PATHS) $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check cs231n tests setup.py
