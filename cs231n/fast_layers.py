@@ -1,4 +1,12 @@
-"""Fast convolution and max-pooling layers (im2col + one GEMM, and Cython pooling).
+"""Fast convolution and max-pooling layers (Cython: per-image im2col + BLAS GEMM, max pooling
+with argmax indices).
+
+``conv_forward_fast`` / ``conv_backward_fast`` run every image through a cache-sized column
+buffer and one GEMM per product inside one OpenMP region (see ``cs231n.im2col_cython`` for the
+threading rules: OMP_NUM_THREADS threads, one BLAS thread each, small calls single-threaded);
+``conv_forward_im2col`` / ``conv_backward_im2col`` are the CS231n-style whole-batch im2col +
+one GEMM version, kept for comparison. ``max_pool_forward_fast`` handles any pool size and
+stride, overlapping windows included.
 
 Same contract as the naive layers in ``cs231n.layers``: ``*_forward -> (out, cache)`` and
 ``*_backward(dout, cache)``, same ``conv_param`` / ``pool_param`` dicts, same results (the max
@@ -16,7 +24,7 @@ import itertools
 
 import numpy as np
 
-from cs231n.im2col import check_int, conv_output_size
+from cs231n.im2col import check_int, conv_output_shape
 
 BUILD_HINT = (
     "cs231n.fast_layers needs the compiled extension cs231n.im2col_cython, which is not built. "
@@ -75,7 +83,7 @@ def _check_conv_inputs(x, w, b, conv_param, caller):
         raise ValueError(f"{caller}: b must have shape (F,) = ({F},), got {b.shape}")
     stride = _param(conv_param, "stride", "conv_param", 1, caller)
     pad = _param(conv_param, "pad", "conv_param", 0, caller)
-    out_height, out_width = conv_output_size(H, W, HH, WW, pad, stride, caller=caller)
+    out_height, out_width = conv_output_shape(H, W, HH, WW, pad, stride, caller=caller)
     return x, w, b, stride, pad, out_height, out_width
 
 
@@ -118,7 +126,8 @@ def _check_dout(dout, expected_shape, cache_dtype, caller):
 # Convolution: im2col + one GEMM
 # ----------------------------------------------------------------------------------------------
 def conv_forward_im2col(x, w, b, conv_param):
-    """Convolution forward pass as one matrix product over im2col columns.
+    """Convolution forward pass as one matrix product over the whole batch's im2col columns
+    (the CS231n way; conv_forward_fast avoids the batch-sized column matrix).
 
     Inputs:
     - x: input data of shape (N, C, H, W)
@@ -166,7 +175,7 @@ def conv_backward_im2col(dout, cache):
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     stride, pad = conv_param["stride"], conv_param["pad"]
-    out_height, out_width = conv_output_size(H, W, HH, WW, pad, stride)
+    out_height, out_width = conv_output_shape(H, W, HH, WW, pad, stride)
     dout = _check_dout(dout, (N, F, out_height, out_width), x_cols.dtype, "conv_backward_im2col")
 
     db = dout.sum(axis=(0, 2, 3))  # (F,)
@@ -179,8 +188,50 @@ def conv_backward_im2col(dout, cache):
     return dx, dw, db
 
 
-conv_forward_fast = conv_forward_im2col
-conv_backward_fast = conv_backward_im2col
+def conv_forward_fast(x, w, b, conv_param):
+    """Fast convolution forward pass: per image, im2col into a cache-sized buffer and one GEMM
+    straight into the output, all images in one OpenMP region (see cs231n.im2col_cython).
+
+    Inputs:
+    - x: input data of shape (N, C, H, W)
+    - w: filter weights of shape (F, C, HH, WW) (HH and WW may differ)
+    - b: biases of shape (F,)
+    - conv_param: dict with 'stride' (>= 1) and 'pad' (zero padding on every side, >= 0);
+      (H + 2*pad - HH) and (W + 2*pad - WW) must be divisible by stride
+
+    Returns a tuple of:
+    - out: output of shape (N, F, Ho, Wo), Ho = 1 + (H + 2*pad - HH) // stride,
+      Wo = 1 + (W + 2*pad - WW) // stride
+    - cache: (x, w, b, conv_param) with x, w, b as contiguous arrays of the compute dtype
+      (no column matrix is kept: the backward pass rebuilds each image's columns in cache)
+    """
+    x, w, b, stride, pad, _, _ = _check_conv_inputs(x, w, b, conv_param, "conv_forward_fast")
+    out = im2col_cython.conv_forward_cython(x, w, b, pad, stride)  # (N, F, Ho, Wo)
+    cache = (x, w, b, conv_param)
+    return out, cache
+
+
+def conv_backward_fast(dout, cache):
+    """Backward pass for conv_forward_fast.
+
+    Inputs:
+    - dout: upstream derivatives of shape (N, F, Ho, Wo)
+    - cache: (x, w, b, conv_param) as returned by conv_forward_fast
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, shape (N, C, H, W)
+    - dw: gradient with respect to w, shape (F, C, HH, WW)
+    - db: gradient with respect to b, shape (F,)
+    """
+    x, w, _, conv_param = cache
+    N, _, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    out_height, out_width = conv_output_shape(H, W, HH, WW, pad, stride)
+    dout = _check_dout(dout, (N, F, out_height, out_width), x.dtype, "conv_backward_fast")
+    if dout.dtype != x.dtype:  # e.g. float64 dout for a float32 layer: compute in float64
+        x, w = x.astype(dout.dtype), w.astype(dout.dtype)
+    return im2col_cython.conv_backward_cython(dout, x, w, pad, stride)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -274,7 +325,7 @@ def max_pool_forward_argmax(x, pool_param):
 
     Returns a tuple of:
     - out: output of shape (N, C, Ho, Wo), Ho = 1 + (H - pool_height) // stride (same for Wo)
-    - cache: (x, argmax, pool_param) with argmax an int64 array (N, C, Ho, Wo) holding the
+    - cache: (x, argmax, pool_param) with argmax an int32 array (N, C, Ho, Wo) holding the
       flat index h * W + w of each window's first maximum inside its (H, W) plane
     """
     x, pool_height, pool_width, stride = _check_pool_inputs(
@@ -315,7 +366,7 @@ def max_pool_forward_im2col(x, pool_param):
         x, pool_param, "max_pool_forward_im2col"
     )
     N, C, H, W = x.shape
-    out_height, out_width = conv_output_size(H, W, pool_height, pool_width, 0, stride)
+    out_height, out_width = conv_output_shape(H, W, pool_height, pool_width, 0, stride)
     x_planes = x.reshape(N * C, 1, H, W)  # (N, C, H, W) -> (N*C, 1, H, W)
     x_cols = im2col_cython.im2col_cython(x_planes, pool_height, pool_width, 0, stride)
     # x_cols: (HP*WP, N*C*Ho*Wo), column = (n*C + c)*Ho*Wo + h*Wo + w
@@ -339,7 +390,7 @@ def max_pool_backward_im2col(dout, cache):
     N, C, H, W = x.shape
     pool_height, pool_width = pool_param["pool_height"], pool_param["pool_width"]
     stride = pool_param["stride"]
-    out_height, out_width = conv_output_size(H, W, pool_height, pool_width, 0, stride)
+    out_height, out_width = conv_output_shape(H, W, pool_height, pool_width, 0, stride)
     dout = _check_dout(dout, (N, C, out_height, out_width), x.dtype, "max_pool_backward_im2col")
 
     dx_cols = np.zeros((pool_height * pool_width, window_argmax.size), dtype=dout.dtype)
@@ -352,8 +403,8 @@ def max_pool_backward_im2col(dout, cache):
 
 
 def max_pool_forward_fast(x, pool_param):
-    """Fast max pooling: the reshape path for square pools that tile the input
-    (pool_height == pool_width == stride dividing H and W), the Cython argmax path otherwise.
+    """Fast max pooling for any pool size and stride (also overlapping pools): one Cython
+    pass over x records each window's maximum and its position.
 
     Inputs:
     - x: input data of shape (N, C, H, W)
@@ -362,29 +413,19 @@ def max_pool_forward_fast(x, pool_param):
 
     Returns a tuple of:
     - out: output of shape (N, C, Ho, Wo), Ho = 1 + (H - pool_height) // stride (same for Wo)
-    - cache: (method, method_cache) with method "reshape" (method_cache = (x, out, pool_param))
-      or "argmax" (method_cache = (x, argmax, pool_param), see max_pool_forward_argmax)
+    - cache: (x, argmax, pool_param) with argmax an int32 array (N, C, Ho, Wo) holding the
+      flat index h * W + w of each window's first maximum inside its (H, W) plane
     """
-    x, pool_height, pool_width, stride = _check_pool_inputs(x, pool_param, "max_pool_forward_fast")
-    if _is_reshape_pool(x.shape, pool_height, pool_width, stride):
-        out, method_cache = max_pool_forward_reshape(x, pool_param)
-        return out, ("reshape", method_cache)
-    out, method_cache = max_pool_forward_argmax(x, pool_param)
-    return out, ("argmax", method_cache)
+    return max_pool_forward_argmax(x, pool_param)
 
 
 def max_pool_backward_fast(dout, cache):
-    """Backward pass for max_pool_forward_fast; dispatches on the path the forward pass took.
+    """Backward pass for max_pool_forward_fast (overlapping windows accumulate).
 
     Inputs:
     - dout: upstream derivatives of shape (N, C, Ho, Wo)
-    - cache: (method, method_cache) as returned by max_pool_forward_fast
+    - cache: (x, argmax, pool_param) as returned by max_pool_forward_fast
 
     Returns dx: gradient with respect to x, shape (N, C, H, W).
     """
-    method, method_cache = cache
-    if method == "reshape":
-        return max_pool_backward_reshape(dout, method_cache)
-    if method == "argmax":
-        return max_pool_backward_argmax(dout, method_cache)
-    raise ValueError(f"max_pool_backward_fast: unknown pooling method {method!r} in cache")
+    return max_pool_backward_argmax(dout, cache)

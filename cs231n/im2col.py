@@ -34,6 +34,8 @@ def check_int(value, name, caller, minimum):
     Raises TypeError (not an integer) or ValueError (too small), both naming caller and name.
     """
     try:
+        if isinstance(value, bool):
+            raise TypeError
         as_int = operator.index(value)
     except TypeError:
         raise TypeError(
@@ -44,26 +46,49 @@ def check_int(value, name, caller, minimum):
     return as_int
 
 
-def _output_length(size, field, padding, stride, axis, caller):
-    """Number of field positions along one axis ("height" or "width"); ValueError when the
-    field does not fit or does not tile."""
-    size_name = "H" if axis == "height" else "W"
-    padded = size + 2 * padding
-    if field > padded:
+def conv_output_size(size, filter_size, stride, pad=0, name="conv_output_size",
+                     size_label="H", filter_label="HH"):
+    """Output length along one axis of a convolution or pooling window sliding over an input.
+
+    ``out = 1 + (size + 2 * pad - filter_size) // stride``, after checking that the windows
+    tile the padded input exactly (CS231n asserts this; here it is a ValueError). This is the
+    one geometry check of the package: ``cs231n.layers`` re-exports it and the im2col code and
+    fast layers use it through ``conv_output_shape``.
+
+    Inputs:
+    - size: int, input length along the axis (H or W).
+    - filter_size: int, window length along the axis (HH, WW, pool_height or pool_width).
+    - stride: int >= 1, step between neighbouring windows.
+    - pad: int >= 0, zeros added on each side of the axis.
+    - name: name of the calling function, used in error messages.
+    - size_label, filter_label: how the message names the input and window lengths.
+
+    Returns:
+    - out_size: int, H' (or W').
+
+    Raises TypeError for non-integer arguments and ValueError when the window does not fit or
+    (size + 2*pad - filter_size) is not divisible by stride.
+    """
+    size = check_int(size, size_label, name, minimum=1)
+    filter_size = check_int(filter_size, filter_label, name, minimum=1)
+    stride = check_int(stride, "stride", name, minimum=1)
+    pad = check_int(pad, "pad", name, minimum=0)
+    span = size + 2 * pad - filter_size
+    if span < 0:
         raise ValueError(
-            f"{caller}: field_{axis}={field} is larger than the padded input {axis} "
-            f"{size_name} + 2*padding = {size} + 2*{padding} = {padded}"
+            f"{name}: {filter_label}={filter_size} is larger than the padded input "
+            f"{size_label} + 2*pad = {size} + 2*{pad} = {size + 2 * pad}"
         )
-    if (padded - field) % stride != 0:
+    if span % stride != 0:
         raise ValueError(
-            f"{caller}: ({size_name} + 2*padding - field_{axis}) = {size} + 2*{padding} - {field}"
-            f" = {padded - field} is not divisible by stride={stride}; "
-            "pick a stride/padding that tiles the input"
+            f"{name}: ({size_label} + 2*pad - {filter_label}) = ({size} + 2*{pad} - "
+            f"{filter_size}) = {span} is not divisible by stride={stride}; pick a "
+            "stride/pad that tiles the input"
         )
-    return (padded - field) // stride + 1
+    return 1 + span // stride
 
 
-def conv_output_size(H, W, field_height, field_width, padding=1, stride=1, caller="im2col"):
+def conv_output_shape(H, W, field_height, field_width, padding=1, stride=1, caller="im2col"):
     """Validate a sliding-window geometry and return the output grid size.
 
     Inputs:
@@ -76,16 +101,10 @@ def conv_output_size(H, W, field_height, field_width, padding=1, stride=1, calle
     Returns a tuple (Ho, Wo) with Ho = (H + 2*padding - HH) // stride + 1 (same for Wo).
 
     Raises TypeError for non-integer arguments and ValueError when a window does not fit or
-    (H + 2*padding - HH) or (W + 2*padding - WW) is not divisible by stride.
+    (H + 2*padding - HH) or (W + 2*padding - WW) is not divisible by stride (conv_output_size).
     """
-    H = check_int(H, "H", caller, minimum=1)
-    W = check_int(W, "W", caller, minimum=1)
-    field_height = check_int(field_height, "field_height", caller, minimum=1)
-    field_width = check_int(field_width, "field_width", caller, minimum=1)
-    padding = check_int(padding, "padding", caller, minimum=0)
-    stride = check_int(stride, "stride", caller, minimum=1)
-    out_height = _output_length(H, field_height, padding, stride, "height", caller)
-    out_width = _output_length(W, field_width, padding, stride, "width", caller)
+    out_height = conv_output_size(H, field_height, stride, padding, caller, "H", "field_height")
+    out_width = conv_output_size(W, field_width, stride, padding, caller, "W", "field_width")
     return out_height, out_width
 
 
@@ -112,7 +131,7 @@ def get_im2col_indices(x_shape, field_height, field_width, padding=1, stride=1):
     """
     caller = "get_im2col_indices"
     _, C, H, W = _check_x_shape(x_shape, caller)
-    out_height, out_width = conv_output_size(
+    out_height, out_width = conv_output_shape(
         H, W, field_height, field_width, padding, stride, caller=caller
     )
     field_rows = np.tile(np.repeat(np.arange(field_height), field_width), C)  # (C*HH*WW,)

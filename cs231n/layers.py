@@ -14,6 +14,9 @@ height and width, H', W' output height and width.
 
 import numpy as np
 
+# The one geometry check of the package, re-exported here (layers.conv_output_size).
+from cs231n.im2col import conv_output_size
+
 # ---------------------------------------------------------------------------------------------
 # Defaults (CS231n 2017 values)
 # ---------------------------------------------------------------------------------------------
@@ -84,43 +87,6 @@ def _check_labels(fn, y, num_examples, num_classes):
         raise ValueError(
             f"{fn}: labels y must lie in [0, {num_classes}), got min {y.min()}, max {y.max()}"
         )
-
-
-def conv_output_size(size, filter_size, stride, pad=0, name="conv_output_size",
-                     size_label="H", filter_label="HH"):
-    """Output length along one axis of a convolution or pooling window sliding over an input.
-
-    ``out = 1 + (size + 2 * pad - filter_size) // stride``, after checking that the windows
-    tile the padded input exactly (CS231n asserts this; here it is a ValueError).
-
-    Inputs:
-    - size: int, input length along the axis (H or W).
-    - filter_size: int, window length along the axis (HH, WW, pool_height or pool_width).
-    - stride: int >= 1, step between neighbouring windows.
-    - pad: int >= 0, zeros added on each side of the axis.
-    - name: name of the calling function, used in error messages.
-    - size_label, filter_label: how the message names the input and window lengths.
-
-    Returns:
-    - out_size: int, H' (or W').
-    """
-    _check_int(name, size_label, size, minimum=1)
-    _check_int(name, filter_label, filter_size, minimum=1)
-    _check_int(name, "stride", stride, minimum=1)
-    _check_int(name, "pad", pad, minimum=0)
-    span = size + 2 * pad - filter_size
-    if span < 0:
-        raise ValueError(
-            f"{name}: {filter_label}={filter_size} is larger than the padded input "
-            f"{size_label} + 2*pad = {size} + 2*{pad} = {size + 2 * pad}"
-        )
-    if span % stride != 0:
-        raise ValueError(
-            f"{name}: ({size_label} + 2*pad - {filter_label}) = ({size} + 2*{pad} - "
-            f"{filter_size}) = {span} is not divisible by stride={stride}; pick a "
-            "stride/pad that tiles the input"
-        )
-    return 1 + span // stride
 
 
 def _window_slices(out_height, out_width, window_height, window_width, stride):

@@ -45,6 +45,7 @@ SOLVER_DEFAULTS = {
     "verbose": True,  # print progress; False = silent
     "progress": True,  # tqdm progress bar over iterations (only shown when verbose is also True)
     "seed": None,  # seed of the Solver's own RandomState (minibatches, accuracy subsets, dropout)
+    "batch_transform": None,  # callable (X_batch, rng) -> X_batch for training batches, or None
     "snapshot_every": None,  # copy the weights into solver.snapshots every this many epochs
     "snapshot_params": None,  # names of the params to snapshot (None = all)
     "callbacks": (),  # callables callback(event, solver), see Solver
@@ -60,6 +61,7 @@ TRAJECTORY_KWARGS = (
     "num_train_samples",
     "num_val_samples",
     "seed",
+    "batch_transform",
 )
 # Settings that are live objects of this session and never go into a checkpoint.
 UNSAVED_KWARGS = ("callbacks", "resume_from")
@@ -143,8 +145,14 @@ class Solver:
       only when verbose is also True; while it is shown the per-iteration loss lines are left
       out (the bar shows the loss) and the epoch lines are written above the bar.
     - seed: seed of ``solver.rng``, the np.random.RandomState behind ALL of the Solver's
-      randomness (minibatches, accuracy subsets, dropout seeds). Same seed, same model
-      initialisation and data -> bitwise the same run.
+      randomness (minibatches, accuracy subsets, dropout seeds, batch_transform). Same seed,
+      same model initialisation and data -> bitwise the same run.
+    - batch_transform: None, or a callable ``batch_transform(X_batch, rng) -> X_batch`` applied
+      to every TRAINING minibatch before ``model.loss`` (data augmentation, e.g.
+      ``cs231n.augment.RandomFlipCrop(pad=4)``); it must draw its randomness from ``rng`` (the
+      Solver's RandomState) and return an array of the same shape. Accuracy checks see the
+      untransformed data. It is saved in checkpoints, so it must be picklable when
+      checkpoint_name is set.
     - snapshot_every: every this many epochs append ``(epoch, {name: copy})`` to
       ``solver.snapshots``; the initial weights (epoch 0, before the first update) are always the
       first snapshot. snapshot_params: names of the params to copy (None = all).
@@ -267,6 +275,13 @@ class Solver:
         if seed is not None and not isinstance(seed, numbers.Integral):
             raise TypeError(f"Solver: seed must be an int or None, got {seed!r}")
         self.seed = seed
+        batch_transform = settings["batch_transform"]
+        if batch_transform is not None and not callable(batch_transform):
+            raise TypeError(
+                "Solver: batch_transform must be None or a callable (X_batch, rng) -> X_batch, "
+                f"got {type(batch_transform).__name__}"
+            )
+        self.batch_transform = batch_transform
 
         self.snapshot_every = _positive_int(
             "snapshot_every", settings["snapshot_every"], allow_none=True
@@ -399,11 +414,23 @@ class Solver:
         )
         return TrainingDiverged(message, iteration, epoch, learning_rate)
 
+    def _transformed(self, X_batch):
+        """Apply batch_transform to a training minibatch and check that it kept the shape."""
+        transformed = self.batch_transform(X_batch, self.rng)
+        if getattr(transformed, "shape", None) != X_batch.shape:
+            raise ValueError(
+                f"Solver: batch_transform must return an array of the minibatch's shape "
+                f"{X_batch.shape}, got {getattr(transformed, 'shape', type(transformed).__name__)}"
+            )
+        return transformed
+
     def _step(self):
         """Make a single gradient update. Called by train(); don't call it manually."""
         batch_mask = self.rng.choice(self.num_train, self.batch_size)
         X_batch = self.X_train[batch_mask]
         y_batch = self.y_train[batch_mask]
+        if self.batch_transform is not None:
+            X_batch = self._transformed(X_batch)
 
         self._seed_model_dropout()
         loss, grads = self.model.loss(X_batch, y_batch)
@@ -640,7 +667,7 @@ class Solver:
         return self
 
     def _restore(self, state, path):
-        saved = state["solver_kwargs"]
+        saved = {**SOLVER_DEFAULTS, **state["solver_kwargs"]}  # older files lack newer settings
         for name in TRAJECTORY_KWARGS:
             if not _same_setting(self.settings[name], saved[name]):
                 raise ValueError(

@@ -1,5 +1,6 @@
 """cs231n.fast_layers against the naive layers and against independent loop implementations."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,7 +11,7 @@ import pytest
 fast_layers = pytest.importorskip(
     "cs231n.fast_layers", reason="Cython extension not built (run `make build`)"
 )
-from cs231n import layers  # noqa: E402 - after the skip guard on purpose
+from cs231n import im2col_cython, layers  # noqa: E402 - after the skip guard on purpose
 
 FLOAT64_TOL = 1e-10
 FLOAT32_TOL = 1e-4
@@ -95,13 +96,33 @@ def conv_inputs(case, dtype, rng):
 # ----------------------------------------------------------------------------------------------
 # Convolution
 # ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CONV_CASES, ids=str)
-def test_conv_fast_matches_naive_and_loops(case, dtype, rng):
+CONV_IMPLEMENTATIONS = {
+    "fast": (fast_layers.conv_forward_fast, fast_layers.conv_backward_fast),
+    "im2col": (fast_layers.conv_forward_im2col, fast_layers.conv_backward_im2col),
+}
+
+
+def random_conv_cases(count, seed):
+    """Seeded random valid conv geometries: non-square filters and inputs, odd sizes, 1x1."""
+    case_rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < count:
+        N, C, F = (int(v) for v in case_rng.integers(1, 5, size=3))
+        H, W = (int(v) for v in case_rng.integers(1, 13, size=2))
+        HH, WW = (int(v) for v in case_rng.integers(1, 6, size=2))
+        pad, stride = int(case_rng.integers(0, 3)), int(case_rng.integers(1, 4))
+        fits = HH <= H + 2 * pad and WW <= W + 2 * pad
+        if fits and (H + 2 * pad - HH) % stride == 0 and (W + 2 * pad - WW) % stride == 0:
+            cases.append((N, C, H, W, F, HH, WW, stride, pad))
+    return cases
+
+
+def check_conv_against_naive_and_loops(implementation, case, dtype, rng):
+    forward, backward = CONV_IMPLEMENTATIONS[implementation]
     x, w, b, conv_param = conv_inputs(case, dtype, rng)
-    out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    out, cache = forward(x, w, b, conv_param)
     dout = rng.standard_normal(out.shape).astype(dtype)
-    dx, dw, db = fast_layers.conv_backward_fast(dout, cache)
+    dx, dw, db = backward(dout, cache)
 
     x64, w64, b64, dout64 = (a.astype(np.float64) for a in (x, w, b, dout))
     loops = conv_loops(x64, w64, b64, conv_param["stride"], conv_param["pad"], dout64)
@@ -115,15 +136,62 @@ def test_conv_fast_matches_naive_and_loops(case, dtype, rng):
         assert_matches(actual, from_naive, dtype)
 
 
-def test_conv_fast_aliases_and_cache(rng):
-    assert fast_layers.conv_forward_fast is fast_layers.conv_forward_im2col
-    assert fast_layers.conv_backward_fast is fast_layers.conv_backward_im2col
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("implementation", sorted(CONV_IMPLEMENTATIONS))
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv_matches_naive_and_loops(case, implementation, dtype, rng):
+    check_conv_against_naive_and_loops(implementation, case, dtype, rng)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", random_conv_cases(16, seed=5), ids=str)
+def test_conv_fast_matches_naive_on_random_shapes(case, dtype, rng):
+    check_conv_against_naive_and_loops("fast", case, dtype, rng)
+
+
+def test_conv_fast_threaded_shape_matches_naive(rng):
+    """Big enough for the OpenMP region (and several gradient groups): still exact."""
+    case = (20, 3, 12, 12, 6, 5, 3, 1, 2)
+    N, C, H, W, F, HH, WW, _, _ = case
+    assert N * F * C * HH * WW * H * W >= im2col_cython.THREAD_MIN_MACS
+    for dtype in (np.float64, np.float32):
+        check_conv_against_naive_and_loops("fast", case, dtype, rng)
+
+
+def test_conv_fast_cache_keeps_no_columns(rng):
     x, w, b, conv_param = conv_inputs(CONV_CASES[1], np.float32, rng)
     out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
-    cached_x, cached_w, cached_b, cached_param, x_cols = cache
+    cached_x, cached_w, cached_b, cached_param = cache
     assert cached_x is x and cached_w is w and cached_b is b and cached_param is conv_param
+    assert out.flags.c_contiguous and out.dtype == np.float32
+    _, im2col_cache = fast_layers.conv_forward_im2col(x, w, b, conv_param)
+    x_cols = im2col_cache[-1]
     assert x_cols.shape == (2 * 3 * 5, 3 * 9 * 9) and x_cols.dtype == np.float32
-    assert out.flags.c_contiguous
+
+
+def test_conv_fast_is_deterministic_for_any_thread_count():
+    """dw/db are summed in fixed groups of images: 1 and 2 OpenMP threads agree bit for bit."""
+    script = textwrap.dedent(
+        """
+        import hashlib
+        import numpy as np
+        from cs231n import fast_layers
+        rng = np.random.default_rng(3)
+        x = rng.standard_normal((33, 4, 10, 10))
+        w = rng.standard_normal((8, 4, 3, 3))
+        out, cache = fast_layers.conv_forward_fast(x, w, np.zeros(8), {"stride": 1, "pad": 1})
+        grads = fast_layers.conv_backward_fast(rng.standard_normal(out.shape), cache)
+        print(hashlib.sha256(b"".join(a.tobytes() for a in (out, *grads))).hexdigest())
+        """
+    )
+    digests = set()
+    for threads in ("1", "2"):
+        env = dict(os.environ, OMP_NUM_THREADS=threads)
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                check=False, timeout=120, env=env)
+        assert result.returncode == 0, result.stderr
+        digests.add(result.stdout.strip())
+    assert len(digests) == 1
 
 
 def test_conv_fast_gradient_matches_finite_differences(rng):
@@ -231,13 +299,13 @@ def test_max_pool_reshape_routes_ties_to_first_max(case, dtype, rng):
     np.testing.assert_allclose(dx.sum(), dout.sum(), rtol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("case", "method"), [(POOL_CASES[0], "reshape"), (POOL_CASES[2], "argmax")], ids=str
-)
-def test_max_pool_fast_picks_path(case, method, rng):
+@pytest.mark.parametrize("case", [POOL_CASES[0], POOL_CASES[2]], ids=str)
+def test_max_pool_fast_cache_holds_int32_argmax(case, rng):
     x, pool_param = pool_input(case, np.float32, rng, ties=False)
     out, cache = fast_layers.max_pool_forward_fast(x, pool_param)
-    assert cache[0] == method
+    cached_x, argmax, cached_param = cache
+    assert cached_x is x and cached_param is pool_param
+    assert argmax.dtype == np.int32 and argmax.shape == out.shape
     assert out.dtype == np.float32
     assert fast_layers.max_pool_backward_fast(np.ones_like(out), cache).dtype == np.float32
 

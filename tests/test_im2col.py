@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from cs231n.im2col import col2im_indices, conv_output_size, get_im2col_indices, im2col_indices
+from cs231n.im2col import (
+    col2im_indices,
+    conv_output_shape,
+    conv_output_size,
+    get_im2col_indices,
+    im2col_indices,
+)
 
 im2col_cython = pytest.importorskip(
     "cs231n.im2col_cython", reason="Cython extension not built (run `make build`)"
@@ -103,7 +109,7 @@ def test_im2col_cython_matches_reference(geometry, dtype, rng):
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
     reference = im2col_indices(x, HH, WW, padding, stride)
     cols = im2col_cython.im2col_cython(x, HH, WW, padding, stride)
-    out_h, out_w = conv_output_size(H, W, HH, WW, padding, stride)
+    out_h, out_w = conv_output_shape(H, W, HH, WW, padding, stride)
     assert cols.shape == (C * HH * WW, N * out_h * out_w)
     assert reference.dtype == dtype
     np.testing.assert_array_equal(cols, reference)  # pure copies: exact in every dtype
@@ -114,7 +120,7 @@ def test_im2col_cython_matches_reference(geometry, dtype, rng):
 @pytest.mark.parametrize("geometry", ALL_GEOMETRIES, ids=str)
 def test_col2im_cython_matches_reference(geometry, dtype, rng):
     N, C, H, W, HH, WW, padding, stride = geometry
-    out_h, out_w = conv_output_size(H, W, HH, WW, padding, stride)
+    out_h, out_w = conv_output_shape(H, W, HH, WW, padding, stride)
     cols = rng.standard_normal((C * HH * WW, N * out_h * out_w)).astype(dtype)
     reference = col2im_indices(cols, (N, C, H, W), HH, WW, padding, stride)
     x = im2col_cython.col2im_cython(cols, N, C, H, W, HH, WW, padding, stride)
@@ -164,11 +170,11 @@ def test_non_contiguous_input(rng):
 @pytest.mark.parametrize(
     ("shape", "field", "padding", "stride", "message"),
     [
-        ((1, 1, 8, 8), (3, 3), 0, 2, r"\(H \+ 2\*padding - field_height\) = 8 \+ 2\*0 - 3 = 5"),
-        ((1, 1, 7, 8), (3, 3), 0, 2, r"\(W \+ 2\*padding - field_width\) = 8 \+ 2\*0 - 3 = 5"),
-        ((1, 1, 4, 4), (7, 3), 1, 1, r"field_height=7 is larger than the padded input height"),
+        ((1, 1, 8, 8), (3, 3), 0, 2, r"\(H \+ 2\*pad - field_height\) = \(8 \+ 2\*0 - 3\) = 5 "),
+        ((1, 1, 7, 8), (3, 3), 0, 2, r"\(W \+ 2\*pad - field_width\) = \(8 \+ 2\*0 - 3\) = 5 "),
+        ((1, 1, 4, 4), (7, 3), 1, 1, r"field_height=7 is larger than the padded input H"),
         ((1, 1, 4, 4), (3, 3), 1, 0, r"stride must be >= 1"),
-        ((1, 1, 4, 4), (3, 3), -1, 1, r"padding must be >= 0"),
+        ((1, 1, 4, 4), (3, 3), -1, 1, r"pad must be >= 0"),
         ((1, 1, 4, 4), (0, 3), 1, 1, r"field_height must be >= 1"),
     ],
 )
@@ -218,7 +224,7 @@ def test_max_pool_cython_matches_loops(pool, dtype, rng):
     x = rng.integers(-2, 3, size=(N, C, H, W)).astype(dtype)
     out, argmax = im2col_cython.max_pool_forward_cython(x, pool_height, pool_width, stride)
     expected_out, expected_argmax = max_pool_loops(x, pool_height, pool_width, stride)
-    assert out.dtype == dtype and argmax.dtype == np.int64
+    assert out.dtype == dtype and argmax.dtype == np.int32
     np.testing.assert_array_equal(out, expected_out)
     np.testing.assert_array_equal(argmax, expected_argmax)
 
@@ -250,3 +256,59 @@ def test_max_pool_cython_bad_arguments():
         im2col_cython.max_pool_backward_cython(out[:, :, :1], argmax, x.shape)
     with pytest.raises(TypeError, match="argmax must be an integer array"):
         im2col_cython.max_pool_backward_cython(out, argmax.astype(float), x.shape)
+
+
+# ----------------------------------------------------------------------------------------------
+# The one geometry helper, threads and the BLAS thread pin
+# ----------------------------------------------------------------------------------------------
+def test_conv_output_size_is_shared_with_layers():
+    from cs231n import layers
+
+    assert layers.conv_output_size is conv_output_size
+    assert conv_output_size(32, 5, 1, 2) == 32 and conv_output_size(7, 3, 2, 1) == 4
+    assert conv_output_shape(7, 9, 3, 5, padding=1, stride=1) == (7, 7)
+    message = r"cnn: \(H \+ 2\*pad - filter_size\) = \(8 \+ 2\*0 - 3\) = 5 is not divisible"
+    with pytest.raises(ValueError, match=message):
+        conv_output_size(8, 3, 2, name="cnn", size_label="H", filter_label="filter_size")
+    with pytest.raises(TypeError, match="stride must be an integer"):
+        conv_output_size(8, 3, True)
+
+
+def test_small_convs_stay_on_one_thread():
+    tiny = im2col_cython._conv_use_threads((2, 2, 4, 4), (2, 2, 3, 3), 4, 4)
+    big = im2col_cython._conv_use_threads((50, 3, 32, 32), (32, 3, 7, 7), 32, 32)
+    assert not tiny
+    assert big == im2col_cython.BLAS_THREAD_PIN.available
+    assert im2col_cython.openmp_threads() >= 1
+
+
+def test_blas_thread_pin_nests_and_restores():
+    calls = []
+    state = {"threads": 4}
+
+    def set_threads(count):
+        calls.append(count)
+        state["threads"] = count
+
+    pin = im2col_cython.BlasThreadPin((set_threads, lambda: state["threads"]))
+    assert pin.available
+    with pin:
+        assert state["threads"] == 1
+        with pin:
+            assert state["threads"] == 1
+        assert state["threads"] == 1
+    assert state["threads"] == 4 and calls == [1, 4]
+    with im2col_cython.BlasThreadPin(None) as unavailable:  # no OpenBLAS found: a no-op
+        assert not unavailable.available
+
+
+def test_conv_cython_bad_arguments():
+    x, w, b = np.zeros((1, 2, 5, 5)), np.zeros((3, 2, 3, 3)), np.zeros(3)
+    with pytest.raises(ValueError, match="w has 2 input channels"):
+        im2col_cython.conv_forward_cython(x[:, :1], w, b, 1, 1)
+    with pytest.raises(ValueError, match=r"b must have shape \(F,\) = \(3,\)"):
+        im2col_cython.conv_forward_cython(x, w, b[:2], 1, 1)
+    with pytest.raises(ValueError, match=r"dout must have shape \(N, F, Ho, Wo\)"):
+        im2col_cython.conv_backward_cython(np.zeros((1, 3, 4, 4)), x, w, 1, 1)
+    with pytest.raises(TypeError, match="x must be float32 or float64"):
+        im2col_cython.conv_forward_cython(x.astype(np.int32), w, b, 1, 1)

@@ -522,3 +522,60 @@ def test_solver_draws_a_fresh_dropout_seed_every_iteration(data):
     net = FullyConnectedNet(**FC_DIMS, dropout=0.5, seed=1)
     Solver(net, data, num_epochs=1, batch_size=40, seed=0, callbacks=[record_seed], **QUIET).train()
     assert len(set(seeds)) == 3
+
+
+# ------------------------------------------------------------------------- batch_transform
+
+
+class AddNoise:
+    """A picklable batch_transform: adds noise drawn from the Solver's RandomState."""
+
+    def __init__(self, scale=0.5):
+        self.scale = scale
+
+    def __call__(self, X, rng):
+        return X + self.scale * rng.randn(*X.shape)
+
+
+def test_batch_transform_sees_every_training_batch_but_not_accuracy_checks(data):
+    seen = []
+
+    class Recording(AddNoise):
+        def __call__(self, X, rng):
+            seen.append(X.shape)
+            return super().__call__(X, rng)
+
+    solver = Solver(SoftmaxToy(), data, num_epochs=2, batch_transform=Recording(), **ADAM_RUN)
+    solver.train()
+    assert seen == [(20, NUM_FEATURES)] * solver.num_iterations
+    assert solver.best_val_acc > 0.8
+
+
+def test_batch_transform_changes_the_run_reproducibly(data):
+    def run(transform):
+        model = SoftmaxToy()
+        Solver(model, data, num_epochs=2, batch_transform=transform, **ADAM_RUN).train()
+        return model.params
+
+    assert_params_equal(run(AddNoise()), run(AddNoise()))
+    assert not np.array_equal(run(AddNoise())["W"], run(None)["W"])
+
+
+def test_resume_with_a_batch_transform_is_exact(data, tmp_path):
+    kwargs = dict(ADAM_RUN, batch_transform=AddNoise())
+    uninterrupted = Solver(SoftmaxToy(), data, num_epochs=4, **kwargs)
+    uninterrupted.train()
+    resumed = run_interrupted(SoftmaxToy, data, kwargs, tmp_path, total_epochs=4, stop_epoch=2)
+    assert_same_run(uninterrupted, resumed)
+    with pytest.raises(ValueError, match="batch_transform"):
+        Solver(
+            SoftmaxToy(), data, resume_from=str(tmp_path / "run_epoch_2.pkl"), batch_transform=None
+        )
+
+
+def test_bad_batch_transform(data):
+    with pytest.raises(TypeError, match="batch_transform"):
+        Solver(SoftmaxToy(), data, batch_transform=3)
+    solver = Solver(SoftmaxToy(), data, batch_transform=lambda X, rng: X[:-1], **QUIET)
+    with pytest.raises(ValueError, match="batch_transform must return"):
+        solver.train()

@@ -7,7 +7,7 @@ import sys
 # sub-command -> module of cs231n.bench that provides ``add_arguments(parser)`` and ``main(args)``
 COMMANDS = {
     "accuracy": ("cs231n.bench.accuracy", "train the assignments' final models, print accuracies"),
-    # "layers" (cs231n.bench.layers) is added with the layer benchmark.
+    "layers": ("cs231n.bench.layers", "time the fast conv/pool layers against PyTorch"),
 }
 
 

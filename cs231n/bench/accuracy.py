@@ -34,10 +34,15 @@ class Row:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named training run; ``run(data_root)`` returns a list of ``Row``."""
+    """A named training run; ``run(data_root)`` returns a list of ``Row``.
+
+    ``retrain`` (optional): for experiments whose ``run`` evaluates STORED parameters, the
+    function (same signature) that trains the model again instead; ``--retrain`` calls it.
+    """
 
     name: str
     run: Callable
+    retrain: Callable | None = None
 
 
 def add_arguments(parser):
@@ -45,6 +50,11 @@ def add_arguments(parser):
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON to FILE")
     parser.add_argument(
         "--only", metavar="NAME", action="append", help="run only the experiment(s) named NAME"
+    )
+    parser.add_argument(
+        "--retrain",
+        action="store_true",
+        help="retrain the models that are otherwise evaluated from stored parameters",
     )
 
 
@@ -78,7 +88,8 @@ def main(args):
     for experiment in experiments:
         started = time.perf_counter()
         print(f"== {experiment.name}", flush=True)
-        new_rows = experiment.run(data_root)
+        run = experiment.retrain if args.retrain and experiment.retrain else experiment.run
+        new_rows = run(data_root)
         elapsed = time.perf_counter() - started
         print(f"   done in {elapsed:.1f} s", flush=True)
         rows.extend(new_rows)
