@@ -6,6 +6,8 @@ PYTHON     ?= python3
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
 LAB_ARGS   ?=
+# Jupyter refuses to run as root without --allow-root (containers, CI)
+ROOT_ARGS  := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 # pytest collects tests/ and, through nbval, every notebook in these folders
 TEST_PATHS := tests $(wildcard notebooks assignments)
@@ -54,7 +56,7 @@ torch: $(EXTENSION)
 lab: setup
 	@bash datasets/get_datasets.sh || \
 		echo ">>> CIFAR-10 is not available: the notebooks will use the generated stand-in data set (they say so)."
-	$(VENV)/bin/jupyter lab notebooks/index.ipynb $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/index.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 test: setup
 	@bash datasets/get_datasets.sh || \
