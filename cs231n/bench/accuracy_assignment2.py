@@ -1,0 +1,372 @@
+"""Assignment 2's final models on real CIFAR-10: the recipes, their stored parameters, the table.
+
+    python -m cs231n.bench accuracy assignment2              # FC net + ThreeLayerConvNet trained,
+                                                             # best conv net: stored params
+    python -m cs231n.bench accuracy assignment2 --retrain    # also retrain the best conv net
+
+The notebooks of assignment 2 train exactly these recipes (FullyConnectedNets.ipynb,
+ConvolutionalNetworks.ipynb), so the numbers of the notebooks and of the benchmark agree:
+
+- ``FC_NET`` / ``FC_SOLVER``: the best FullyConnectedNet (target: validation >= 0.56).
+- ``THREE_LAYER_CONVNET`` / ``THREE_LAYER_SOLVER``: one epoch of ThreeLayerConvNet
+  (target: training accuracy >= 0.45 after the epoch, on the Solver's 1000-example sample).
+- ``best_convnet()`` / ``BEST_CONVNET_SOLVER``: a small VGG-style conv-bn-relu network built
+  with ``cs231n.nn`` and trained with random flips and crops (``cs231n.augment``); its trained
+  parameters are stored in ``assignments/assignment2/stored/`` (``save_model`` /
+  ``load_model``) because training takes about an hour (target: TEST accuracy >= 0.75).
+
+Data: ``get_CIFAR10_data()``, the CS231n split (49000 train / 1000 val / 1000 test).
+"""
+
+import functools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cs231n import nn, optim
+from cs231n.augment import RandomFlipCrop
+from cs231n.bench.accuracy import Experiment, Row
+
+# ---------------------------------------------------------------------------------------------
+# Recipes (all seeded: the same recipe gives the same model)
+# ---------------------------------------------------------------------------------------------
+FC_TARGET_VAL = 0.56
+THREE_LAYER_TARGET_TRAIN = 0.45
+BEST_CONVNET_TARGET_TEST = 0.75
+
+FC_EPOCHS = 15
+FC_NET = {  # FullyConnectedNet keyword arguments
+    "hidden_dims": [256, 256],
+    "normalization": "batchnorm",
+    "dropout": 0.1,
+    "reg": 1e-3,
+    "weight_init": "he",
+    "seed": 0,
+}
+FC_SOLVER = {  # Solver keyword arguments
+    "update_rule": "adam",
+    "optim_config": {"learning_rate": 1e-3},
+    "lr_schedule": optim.CosineDecay(FC_EPOCHS),
+    "num_epochs": FC_EPOCHS,
+    "batch_size": 100,
+    "seed": 0,
+}
+
+THREE_LAYER_CONVNET = {  # ThreeLayerConvNet keyword arguments (CS231n's architecture)
+    "num_filters": 32,
+    "filter_size": 7,
+    "hidden_dim": 100,
+    "weight_init": "small",  # randn * weight_scale: the data are not normalized (pixel std ~60)
+    "weight_scale": 1e-3,
+    "reg": 1e-3,
+    "seed": 0,
+}
+THREE_LAYER_SOLVER = {
+    "update_rule": "adam",
+    "optim_config": {"learning_rate": 5e-4},  # CS231n used 1e-3 (about 0.40-0.43 after 1 epoch)
+    "num_epochs": 1,
+    "batch_size": 50,
+    "seed": 0,
+}
+
+BEST_CONVNET_EPOCHS = 8
+BEST_CONVNET_WIDTHS = (32, 64, 128)  # channels of the three conv-bn-relu-pool stages
+BEST_CONVNET_REG = 5e-4
+BEST_CONVNET_INIT = "he"  # Var(W) = 2 / fan_in
+BEST_CONVNET_SOLVER = {
+    "update_rule": "adam",
+    "optim_config": {"learning_rate": 2e-3},
+    "lr_schedule": optim.CosineDecay(BEST_CONVNET_EPOCHS),
+    "num_epochs": BEST_CONVNET_EPOCHS,
+    "batch_size": 128,
+    "batch_transform": RandomFlipCrop(pad=4),
+    "seed": 0,
+}
+CIFAR10_INPUT_SHAPE = (3, 32, 32)  # (C, H, W)
+NUM_CLASSES = 10
+POOL = 2  # every stage ends with 2x2 max pooling, stride 2
+
+# ---------------------------------------------------------------------------------------------
+# Stored parameters
+# ---------------------------------------------------------------------------------------------
+STORED_DIR = Path(__file__).resolve().parents[2] / "assignments" / "assignment2" / "stored"
+BEST_CONVNET_FILE = "best_convnet.npz"
+FC_NET_FILE = "fc_net.npz"
+THREE_LAYER_FILE = "three_layer_convnet.npz"
+EVAL_BATCH_SIZE = 200
+PARAM_PREFIX = "params/"
+BN_PREFIX = "bn_params/"
+METADATA_KEY = "metadata"
+SECONDS_PER_MINUTE = 60
+
+
+def best_convnet(seed=0, reg=BEST_CONVNET_REG, widths=BEST_CONVNET_WIDTHS,
+                 weight_init=BEST_CONVNET_INIT):
+    """The best numpy conv net: {conv3x3 - spatial batch norm - relu - 2x2 max pool} x 3 - affine.
+
+    Inputs:
+    - seed: int, seed of the He initialisation
+    - reg: float, L2 strength (reg * sum(W**2) over conv and affine weights)
+    - widths: channels of the three stages (F1, F2, F3)
+    - weight_init: "small", "xavier" or "he" (cs231n.init)
+
+    Returns an ``nn.Classifier`` (float32) for (3, 32, 32) images and 10 classes; its ``net``
+    maps (N, 3, 32, 32) to scores (N, 10) through (N, F3, 4, 4).
+    """
+    layers, channels, size = [], CIFAR10_INPUT_SHAPE[0], CIFAR10_INPUT_SHAPE[1]
+    for width in widths:
+        layers += nn.conv_block(channels, width)  # conv (no bias) - batch norm - relu
+        layers.append(nn.MaxPool(POOL, stride=POOL))
+        channels, size = width, size // POOL
+    layers += [nn.Flatten(), nn.Affine(channels * size * size, NUM_CLASSES)]
+    return nn.Classifier(
+        nn.Sequential(*layers), CIFAR10_INPUT_SHAPE, reg=reg, dtype=np.float32, seed=seed,
+        weight_init=weight_init,
+    )
+
+
+def save_model(path, model, **metadata):
+    """Store a model's params and batch-norm running averages in a .npz file.
+
+    Inputs:
+    - path: file name (its directory must exist)
+    - model: object with ``params`` (dict name -> array) and optionally ``bn_params`` (list
+      of dicts; their array entries, the running mean and variance, are stored)
+    - metadata: JSON-serialisable keywords stored alongside (accuracies, training time...)
+    """
+    arrays = {PARAM_PREFIX + name: np.asarray(value) for name, value in model.params.items()}
+    for i, bn_param in enumerate(getattr(model, "bn_params", None) or []):
+        for key, value in bn_param.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"{BN_PREFIX}{i}/{key}"] = value
+    arrays[METADATA_KEY] = np.array(json.dumps(metadata))
+    np.savez_compressed(path, **arrays)
+
+
+def load_model(path, model):
+    """Load parameters written by ``save_model`` into ``model`` (in place).
+
+    Inputs:
+    - path: .npz file written by save_model
+    - model: a fresh model of the same architecture (same param names and shapes, as many
+      bn_params); params are cast to the dtypes the model has, batch norm running averages
+      to model.dtype
+
+    Returns the metadata dict that was stored with the parameters.
+    """
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {key: stored[key] for key in stored.files}
+    params = {k[len(PARAM_PREFIX) :]: v for k, v in arrays.items() if k.startswith(PARAM_PREFIX)}
+    if params.keys() != model.params.keys():
+        raise ValueError(
+            f"load_model: {path} holds the params {sorted(params)} but the model has "
+            f"{sorted(model.params)}; build the model with the recipe that stored them"
+        )
+    for name, value in params.items():
+        if value.shape != model.params[name].shape:
+            raise ValueError(
+                f"load_model: params[{name!r}] has shape {value.shape} in {path} but "
+                f"{model.params[name].shape} in the model"
+            )
+    bn_params = getattr(model, "bn_params", None) or []
+    stored_bn = {}  # layer index -> {key: array}
+    for key, value in arrays.items():
+        if key.startswith(BN_PREFIX):
+            index, state_key = key[len(BN_PREFIX) :].split("/", 1)
+            stored_bn.setdefault(int(index), {})[state_key] = value
+    if any(index >= len(bn_params) for index in stored_bn):
+        raise ValueError(
+            f"load_model: {path} holds batch norm state of layers {sorted(stored_bn)} but the "
+            f"model has only {len(bn_params)} bn_params"
+        )
+    dtype = getattr(model, "dtype", None)
+    for name, value in params.items():
+        model.params[name] = value.astype(model.params[name].dtype)
+    for i, bn_param in enumerate(bn_params):
+        for key, value in stored_bn.get(i, {}).items():
+            bn_param[key] = value.astype(dtype) if dtype is not None else value
+    return json.loads(str(arrays[METADATA_KEY]))
+
+
+def accuracy(model, X, y, batch_size=EVAL_BATCH_SIZE):
+    """Fraction of examples whose highest test-mode score (model.loss(X)) is the label y."""
+    predictions = [
+        np.argmax(model.loss(X[i : i + batch_size]), axis=1)
+        for i in range(0, X.shape[0], batch_size)
+    ]
+    return float(np.mean(np.concatenate(predictions) == y))
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------
+def train(model, data, solver_config, **solver_kwargs):
+    """Train ``model`` with a Solver built from a recipe; returns (solver, seconds).
+
+    Inputs:
+    - model: a model following the Solver's contract
+    - data: dict with X_train, y_train, X_val, y_val (as get_CIFAR10_data)
+    - solver_config: one of the *_SOLVER recipes
+    - solver_kwargs: extra Solver settings (verbose, checkpoint_name, resume_from, ...)
+    """
+    from cs231n.solver import Solver
+
+    solver = Solver(model, data, **{**solver_config, **solver_kwargs})
+    started = time.perf_counter()
+    solver.train()
+    return solver, time.perf_counter() - started
+
+
+def fc_net():
+    """A fresh FullyConnectedNet of the FC_NET recipe."""
+    from cs231n.classifiers.fc_net import FullyConnectedNet
+
+    return FullyConnectedNet(**FC_NET)
+
+
+def three_layer_convnet():
+    """A fresh ThreeLayerConvNet of the THREE_LAYER_CONVNET recipe."""
+    from cs231n.classifiers.cnn import ThreeLayerConvNet
+
+    return ThreeLayerConvNet(**THREE_LAYER_CONVNET)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A final model of assignment 2: how to build it, how to train it, where it is stored."""
+
+    name: str
+    build: Callable  # () -> fresh model
+    solver: dict  # Solver keyword arguments
+    file: str  # file name in STORED_DIR
+
+    @property
+    def path(self):
+        return STORED_DIR / self.file
+
+
+RECIPES = {
+    "fc_net": Recipe("fc_net", fc_net, FC_SOLVER, FC_NET_FILE),
+    "three_layer_convnet": Recipe(
+        "three_layer_convnet", three_layer_convnet, THREE_LAYER_SOLVER, THREE_LAYER_FILE
+    ),
+    "best_convnet": Recipe("best_convnet", best_convnet, BEST_CONVNET_SOLVER, BEST_CONVNET_FILE),
+}
+
+
+def _recipe(name):
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; expected one of {sorted(RECIPES)}")
+    return RECIPES[name]
+
+
+def train_recipe(name, data, path=None, store=True, **solver_kwargs):
+    """Train a recipe from scratch (seeded: the same run every time) and store the result.
+
+    Inputs:
+    - name: a key of RECIPES ("fc_net", "three_layer_convnet", "best_convnet")
+    - data: dict as returned by get_CIFAR10_data() (X_test/y_test are evaluated if present)
+    - path: where to store the parameters (default: the recipe's file in STORED_DIR)
+    - store: False to skip writing the file
+    - solver_kwargs: extra Solver settings that don't change the run (verbose,
+      checkpoint_name, resume_from, ...)
+
+    Returns (model, solver, metadata); metadata (also stored in the file) holds the epochs,
+    final train/val accuracy, best validation accuracy and epoch, test accuracy, the training
+    time in seconds and the per-epoch history.
+    """
+    recipe = _recipe(name)
+    model = recipe.build()
+    solver, seconds = train(model, data, recipe.solver, **solver_kwargs)
+    metadata = {
+        "recipe": f"{__name__}.RECIPES[{name!r}]",
+        "epochs": solver.epoch,
+        "train_acc": solver.train_acc_history[-1],
+        "val_acc": solver.val_acc_history[-1],
+        "best_val_acc": solver.best_val_acc,
+        "best_epoch": solver.best_epoch,
+        "train_seconds": round(seconds, 1),
+        "resumed": solver_kwargs.get("resume_from") is not None,
+        "epoch_history": solver.epoch_history,
+    }
+    if "X_test" in data:
+        metadata["test_acc"] = accuracy(model, data["X_test"], data["y_test"])
+    if store:
+        save_model(path if path is not None else recipe.path, model, **metadata)
+    return model, solver, metadata
+
+
+def load_recipe(name, path=None):
+    """A model of the recipe with its stored parameters; returns (model, metadata)."""
+    recipe = _recipe(name)
+    model = recipe.build()
+    metadata = load_model(path if path is not None else recipe.path, model)
+    return model, metadata
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark's experiments
+# ---------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _cifar10():
+    from cs231n.data_utils import get_CIFAR10_data
+
+    return get_CIFAR10_data(dataset="cifar10", verbose=False)
+
+
+def run_fc_net(data_root):
+    """Train the FC_NET recipe; rows: best validation accuracy, test accuracy."""
+    _, solver, metadata = train_recipe("fc_net", _cifar10(), store=False, verbose=False)
+    return [
+        Row("FullyConnectedNet best validation accuracy", solver.best_val_acc, FC_TARGET_VAL,
+            metadata["train_seconds"]),
+        Row("FullyConnectedNet test accuracy", metadata["test_acc"]),
+    ]
+
+
+def run_three_layer_convnet(data_root):
+    """Train ThreeLayerConvNet for one epoch; rows: training accuracy (Solver's sample), val."""
+    _, _, metadata = train_recipe("three_layer_convnet", _cifar10(), store=False,
+                                  verbose=False)
+    return [
+        Row("ThreeLayerConvNet train accuracy after 1 epoch", metadata["train_acc"],
+            THREE_LAYER_TARGET_TRAIN, metadata["train_seconds"]),
+        Row("ThreeLayerConvNet validation accuracy after 1 epoch", metadata["val_acc"]),
+    ]
+
+
+def _best_convnet_rows(model, metadata, label):
+    data = _cifar10()
+    return [
+        Row(f"best conv net TEST accuracy ({label})",
+            accuracy(model, data["X_test"], data["y_test"]), BEST_CONVNET_TARGET_TEST),
+        Row("best conv net validation accuracy", accuracy(model, data["X_val"], data["y_val"])),
+        Row(f"best conv net training time, minutes ({metadata['epochs']} epochs)",
+            metadata["train_seconds"] / SECONDS_PER_MINUTE, seconds=metadata["train_seconds"]),
+    ]
+
+
+def run_best_convnet(data_root):
+    """Evaluate the STORED parameters of the best conv net (no training)."""
+    recipe = RECIPES["best_convnet"]
+    print(f"   evaluating the stored parameters {recipe.path} (--retrain trains them again)",
+          flush=True)
+    model, metadata = load_recipe("best_convnet")
+    return _best_convnet_rows(model, metadata, "stored params")
+
+
+def retrain_best_convnet(data_root):
+    """Train the best conv net from scratch (about an hour) and store it; same rows."""
+    model, _, metadata = train_recipe("best_convnet", _cifar10(), verbose=False)
+    return _best_convnet_rows(model, metadata, "retrained")
+
+
+EXPERIMENTS = [
+    Experiment("fc_net", run_fc_net),
+    Experiment("three_layer_convnet", run_three_layer_convnet),
+    Experiment("best_convnet", run_best_convnet, retrain=retrain_best_convnet),
+]
