@@ -84,6 +84,31 @@ def rel_error(x, y):
     return float(np.max(_relative_errors(x, y)))
 
 
+def scaled_error(actual, expected):
+    """Largest difference between two arrays, relative to the largest entry of ``expected``.
+
+    Use it to compare two implementations of the same layer that add up the same terms in a
+    different order (naive loops vs im2col + BLAS): rounding then differs by a few units in
+    the last place of the *large* terms, and ``rel_error`` divides that by each element's own
+    magnitude, which is arbitrarily small for an output that happens to be near zero.
+
+    Inputs:
+    - actual, expected: arrays of the same shape (d_1, ..., d_k), not empty
+
+    Returns:
+    - error: float, max |actual - expected| / max |expected|
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if actual.shape != expected.shape or actual.size == 0:
+        raise ValueError(
+            f"scaled_error: actual has shape {actual.shape} and expected {expected.shape}; "
+            "compare non-empty arrays of the same shape"
+        )
+    scale = max(float(np.max(np.abs(expected))), np.finfo(np.float64).tiny)
+    return float(np.max(np.abs(actual - expected))) / scale
+
+
 def _worst_element(errors):
     """Index of the largest relative error (the first NaN if there is one).
 

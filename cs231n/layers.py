@@ -880,6 +880,10 @@ def conv_forward_naive(x, w, b, conv_param):
     H' = 1 + (H + 2 * pad - HH) / stride and W' = 1 + (W + 2 * pad - WW) / stride must be
     whole numbers (ValueError otherwise; see conv_output_size).
 
+    This is deliberately the formula written as loops, one output number per Python step, as
+    a student writes it first: it is the reference that the fast layers are checked against,
+    and slow (seconds on a CS231n-sized batch). Train with conv_forward_fast.
+
     Returns a tuple of:
     - out: output data, of shape (N, F, H', W')
     - cache: (x, w, b, conv_param)
@@ -889,14 +893,17 @@ def conv_forward_naive(x, w, b, conv_param):
     N, F = x.shape[0], w.shape[0]
     _, _, HH, WW = w.shape
     out = np.zeros((N, F, out_height, out_width), dtype=np.result_type(x, w, b))
-    # TODO: Implement the convolutional forward pass. Pad x with _pad_spatial, then for every
-    # output position (i, j) (see _window_slices) take the (N, C, HH, WW) window of the padded
-    # input and contract it with the filters over (C, HH, WW), adding the biases.
+    # TODO: Implement the convolutional forward pass with plain loops, the formula itself:
+    # pad x with _pad_spatial; for every image n, filter f and output position (i, j) (see
+    # _window_slices), out[n, f, i, j] = sum(window * w[f]) + b[f], where window is the
+    # (C, HH, WW) patch of the padded image n under position (i, j).
     ### BEGIN SOLUTION
     x_pad = _pad_spatial(x, pad)
-    for i, j, rows, cols in _window_slices(out_height, out_width, HH, WW, stride):
-        window = x_pad[:, :, rows, cols]  # (N, C, HH, WW)
-        out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    for n in range(N):
+        for f in range(F):
+            for i, j, rows, cols in _window_slices(out_height, out_width, HH, WW, stride):
+                window = x_pad[n, :, rows, cols]  # (C, HH, WW)
+                out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     ### END SOLUTION
     cache = (x, w, b, conv_param)
     return out, cache
@@ -921,18 +928,21 @@ def conv_backward_naive(dout, cache):
     _, _, H, W = x.shape
     _, _, HH, WW = w.shape
     dx, dw, db = None, None, None
-    # TODO: Implement the convolutional backward pass. Revisit every window of the padded
-    # input: it contributed w * x_window to out[:, :, i, j], so accumulate its gradient into
-    # dw and into the window of a padded dx; finally crop the padding off dx.
+    # TODO: Implement the convolutional backward pass with the same loops as the forward pass:
+    # out[n, f, i, j] = sum(window * w[f]) + b[f], so dout[n, f, i, j] * window adds to dw[f]
+    # and dout[n, f, i, j] * w[f] to the window's patch of a padded dx; db[f] sums dout over
+    # n, i, j. Finally crop the padding off dx.
     ### BEGIN SOLUTION
+    N, F = dout.shape[:2]
     x_pad = _pad_spatial(x, pad)
     dx_pad = np.zeros_like(x_pad)
     dw = np.zeros_like(w)
     db = dout.sum(axis=(0, 2, 3))
-    for i, j, rows, cols in _window_slices(out_height, out_width, HH, WW, stride):
-        dout_ij = dout[:, :, i, j]  # (N, F)
-        dw += np.tensordot(dout_ij, x_pad[:, :, rows, cols], axes=([0], [0]))  # (F, C, HH, WW)
-        dx_pad[:, :, rows, cols] += np.tensordot(dout_ij, w, axes=([1], [0]))  # (N, C, HH, WW)
+    for n in range(N):
+        for f in range(F):
+            for i, j, rows, cols in _window_slices(out_height, out_width, HH, WW, stride):
+                dw[f] += dout[n, f, i, j] * x_pad[n, :, rows, cols]  # (C, HH, WW)
+                dx_pad[n, :, rows, cols] += dout[n, f, i, j] * w[f]  # (C, HH, WW)
     dx = dx_pad[:, :, pad:pad + H, pad:pad + W]
     ### END SOLUTION
     return dx, dw, db

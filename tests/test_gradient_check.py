@@ -665,3 +665,14 @@ def test_check_model_validates_model(rng, tiny_batch):
     with pytest.raises(ValueError, match=r"missing gradients for \['b1'\]"):
         check_model(model, *tiny_batch)
     assert all(value.dtype == np.float32 for value in model.params.values())
+
+
+def test_scaled_error_divides_by_the_largest_entry_not_each_element():
+    from cs231n.gradient_check import scaled_error
+
+    expected = np.array([4.0, 1e-6, -2.0])
+    actual = expected + np.array([0.0, 1e-15, 0.0])  # a rounding difference at a small output
+    assert rel_error(actual, expected) > 1e-10  # elementwise: dominated by the small entry
+    assert scaled_error(actual, expected) == pytest.approx(1e-15 / 4.0)
+    with pytest.raises(ValueError, match="same shape"):
+        scaled_error(np.ones(2), np.ones(3))

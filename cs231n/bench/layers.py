@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from cs231n.gradient_check import scaled_error
+
 # ----------------------------------------------------------------------------------------------
 # What is measured
 # ----------------------------------------------------------------------------------------------
@@ -273,13 +275,6 @@ def _torch_pair(torch, function, arrays, dout, **kwargs):
     return run_forward, run_both
 
 
-def max_relative_error(actual, expected):
-    """max |a - e| / max(|e|) (relative to the largest entry, so tiny entries do not dominate)."""
-    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    scale = max(float(np.max(np.abs(expected), initial=0.0)), np.finfo(np.float64).tiny)
-    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale
-
-
 # ----------------------------------------------------------------------------------------------
 # Sections
 # ----------------------------------------------------------------------------------------------
@@ -335,7 +330,7 @@ def check_conv_against_naive(report, shape_name, x, w, b, conv_param, dout):
     arrays64 = [a.astype(np.float64) for a in (x, w, b)]
     naive_out, naive_cache = layers.conv_forward_naive(*arrays64, conv_param)
     naive = (naive_out, *layers.conv_backward_naive(dout.astype(np.float64), naive_cache))
-    error = max(max_relative_error(f, n) for f, n in zip(fast, naive, strict=True))
+    error = max(scaled_error(f, n) for f, n in zip(fast, naive, strict=True))
     report.targets.append(Target(f"conv {shape_name} {dtype_name}: fast vs naive max rel error",
                                  error, MAX_ERROR[dtype_name], "max"))
 
@@ -365,7 +360,7 @@ def bench_pool(report, torch, shapes, repeats, rng):
             naive_out, naive_cache = layers.max_pool_forward_naive(x64, pool_param)
             naive_dx = layers.max_pool_backward_naive(dout.astype(np.float64), naive_cache)
             fast_dx = fast_layers.max_pool_backward_fast(dout, cache)
-            error = max(max_relative_error(out, naive_out), max_relative_error(fast_dx, naive_dx))
+            error = max(scaled_error(out, naive_out), scaled_error(fast_dx, naive_dx))
             report.targets.append(Target(
                 f"max pool {pool_name} {dtype_name}: fast vs naive max rel error", error,
                 MAX_ERROR[dtype_name], "max"))
