@@ -53,6 +53,11 @@ data: | $(VENV_OK)
 torch: $(EXTENSION)
 	$(PY) -m pip install --quiet -e ".[torch]" --no-build-isolation
 
+# Idle OpenMP / OpenBLAS threads sleep instead of spinning (see THREAD_WAIT_DEFAULTS in
+# cs231n/__init__.py); the notebook kernels that JupyterLab starts inherit these.
+export OMP_WAIT_POLICY ?= PASSIVE
+export OPENBLAS_THREAD_TIMEOUT ?= 4
+
 lab: setup
 	@bash datasets/get_datasets.sh || \
 		echo ">>> CIFAR-10 is not available: the notebooks will use the generated stand-in data set (they say so)."

@@ -352,3 +352,23 @@ def test_missing_extension_raises_import_error_with_build_command():
     assert result.returncode == 0, result.stderr + result.stdout
     assert "cs231n.im2col_cython" in result.stdout
     assert "make build" in result.stdout and "pip install -e ." in result.stdout
+
+
+def test_importing_cs231n_sets_sleeping_thread_defaults_but_keeps_the_users_values():
+    import os
+    import subprocess
+    import sys
+
+    import cs231n
+
+    script = ("import os, cs231n; "
+              "print(os.environ['OMP_WAIT_POLICY'], os.environ['OPENBLAS_THREAD_TIMEOUT'])")
+    env = {k: v for k, v in os.environ.items() if k not in cs231n.THREAD_WAIT_DEFAULTS}
+    defaults = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True).stdout.split()
+    assert defaults == [cs231n.THREAD_WAIT_DEFAULTS["OMP_WAIT_POLICY"],
+                        cs231n.THREAD_WAIT_DEFAULTS["OPENBLAS_THREAD_TIMEOUT"]]
+    own = subprocess.run([sys.executable, "-c", script],
+                         env={**env, "OMP_WAIT_POLICY": "ACTIVE", "OPENBLAS_THREAD_TIMEOUT": "8"},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert own == ["ACTIVE", "8"]

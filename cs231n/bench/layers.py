@@ -544,6 +544,42 @@ def format_targets(report):
     return "\n".join(lines)
 
 
+FORCED_KERNEL_NOTE = (
+    "note: OPENBLAS_CORETYPE={coretype} forces OpenBLAS (numpy's and the extension's GEMMs) onto\n"
+    "      that CPU's kernels, while PyTorch picks the best ones for this CPU. To compare kernels\n"
+    "      of the same generation, run this one command without the override:\n"
+    "      env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m cs231n.bench layers"
+)
+OPENBLAS_CORENAME_SYMBOLS = ("openblas_get_corename", "scipy_openblas_get_corename64_",
+                             "scipy_openblas_get_corename")
+
+
+def openblas_kernels():
+    """{library file: the CPU kernel set it runs} for every OpenBLAS this process has loaded.
+
+    OpenBLAS picks its kernels when it loads (``OPENBLAS_CORETYPE`` overrides the choice), so
+    this is what numpy's matrix products and the extension's GEMMs actually run.
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = sorted({line.split()[-1] for line in maps
+                            if "openblas" in line.lower() and line.split()[-1].startswith("/")})
+    except OSError:
+        return {}
+    kernels = {}
+    for path in paths:
+        library = ctypes.CDLL(path)
+        for symbol in OPENBLAS_CORENAME_SYMBOLS:
+            corename = getattr(library, symbol, None)
+            if corename is not None:
+                corename.restype = ctypes.c_char_p
+                kernels[os.path.basename(path)] = corename().decode()
+                break
+    return kernels
+
+
 def machine_info(threads, torch, torch_missing):
     """What machine and libraries the numbers come from."""
     from cs231n import im2col_cython
@@ -571,6 +607,9 @@ def machine_info(threads, torch, torch_missing):
         "numpy_blas": numpy_blas,
         "openblas_config": openblas_config,
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(not set)"),
+        "openblas_kernels": openblas_kernels(),
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(not set)"),
+        "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT", "(not set)"),
         "openmp": im2col_cython.OPENMP_ENABLED,
         "openmp_threads": im2col_cython.openmp_threads(),
         "conv_blas_pinned": im2col_cython.BLAS_THREAD_PIN.available,
@@ -600,6 +639,8 @@ def main(args):
           f"{repeats} interleaved runs after {WARMUP_RUNS} warm-up runs"
           + (" [--quick: tiny shapes, times mean nothing]" if args.quick else ""))
     print(format_machine(report.machine))
+    if "OPENBLAS_CORETYPE" in os.environ:
+        print(FORCED_KERNEL_NOTE.format(coretype=os.environ["OPENBLAS_CORETYPE"]))
     if torch is None:
         print(f"PyTorch columns skipped: {torch_missing}")
     bench_conv(report, torch, QUICK_CONV_SHAPES if args.quick else CONV_SHAPES, repeats,
