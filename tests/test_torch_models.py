@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from cs231n.bench import torch_recipe
 from cs231n.classifiers import torch_models
 
 
@@ -51,7 +52,7 @@ def test_to_tensors_and_minibatches():
 
 
 def test_best_model_shapes_and_check_accuracy():
-    model = torch_models.best_model()
+    model = torch_recipe.best_model()
     X = torch.zeros(5, 3, 32, 32)
     assert model(X).shape == (5, 10)
     model.train()
@@ -64,16 +65,18 @@ def test_best_model_shapes_and_check_accuracy():
 
 def test_train_is_seeded_and_the_best_model_round_trips(tmp_path, monkeypatch):
     data = tiny_tensors()
-    monkeypatch.setitem(torch_models.BEST_MODEL_TRAINING, "epochs", 2)
-    monkeypatch.setitem(torch_models.BEST_MODEL_TRAINING, "batch_size", 16)
-    path = tmp_path / "best.pt"
-    model, history = torch_models.train_best_model(data, path=path, progress=False)
-    again, _ = torch_models.train_best_model(data, path=None, progress=False)
+    monkeypatch.setitem(torch_recipe.BEST_MODEL_TRAINING, "epochs", 2)
+    monkeypatch.setitem(torch_recipe.BEST_MODEL_TRAINING, "batch_size", 16)
+    path = tmp_path / "new_folder" / "best.pt"
+    model, history = torch_recipe.train_best_model(data, path=path, progress=False)
+    again, _ = torch_recipe.train_best_model(data, path=None, progress=False)
     for a, b in zip(model.state_dict().values(), again.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     assert [h["epoch"] for h in history] == [1, 2]
     assert history[1]["lr"] < history[0]["lr"]  # cosine decay
-    loaded, stored_history = torch_models.load_best_model(path)
+    loaded = torch_recipe.best_model()
+    stored_history = torch_models.load_module(path, loaded)
+    assert not loaded.training
     assert stored_history == history
     model.eval()
     assert torch.equal(loaded(data["X_val"]), model(data["X_val"]))

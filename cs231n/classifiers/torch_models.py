@@ -10,9 +10,12 @@ ImportError that says how to install it.
 - ``check_accuracy(model, X, y)``: accuracy of an ``nn.Module`` (eval mode) or a function.
 - ``train(model, optimizer, data, ...)``: epochs of minibatch training (optional flips and
   crops from ``cs231n.augment``, per-epoch learning-rate schedule), returns a history.
-- ``best_model()`` / ``BEST_MODEL_TRAINING``: the conv net of the notebook's last part
-  (validation accuracy >= 0.72 within 10 epochs); ``train_best_model`` stores its state dict
-  in ``assignments/assignment2/stored/pytorch_best_model.pt``, ``load_best_model`` reads it.
+- ``save_module(path, model, history)`` / ``load_module(path, model)``: a trained network's
+  state dict and training history in a ``.pt`` file, so a notebook can evaluate it again
+  without training.
+
+The reference answer of the notebook's open-ended part (an instructor file, not handed out) is
+``cs231n.bench.torch_recipe``.
 """
 
 import importlib.util
@@ -30,24 +33,6 @@ INSTALL_HINT = (
 )
 SKIPPED_CELL = "# skipped: PyTorch is not installed\n"
 EVAL_BATCH_SIZE = 500
-CIFAR10_CHANNELS = 3
-NUM_CLASSES = 10
-POOL = 2
-BEST_MODEL_WIDTHS = (32, 64, 128)  # conv-bn-relu-pool stages, as the numpy best conv net
-BEST_MODEL_TRAINING = {  # keyword arguments of train() for best_model()
-    "epochs": 8,
-    "batch_size": 128,
-    "learning_rate": 2e-3,
-    "weight_decay": 5e-4,  # L2: weight_decay * sum(W**2) added to the loss (weights only)
-    "augment": True,
-    "cosine": True,
-    "seed": 0,
-}
-BEST_MODEL_TARGET_VAL = 0.72
-STORED_PATH = (
-    Path(__file__).resolve().parents[2] / "assignments" / "assignment2" / "stored"
-    / "pytorch_best_model.pt"
-)
 
 
 def torch_available():
@@ -200,51 +185,27 @@ def train(model, data, epochs=1, batch_size=64, learning_rate=1e-3, weight_decay
     return history
 
 
-def best_model(widths=BEST_MODEL_WIDTHS, num_classes=NUM_CLASSES):
-    """{conv3x3 - BatchNorm2d - ReLU - 2x2 max pool} x 3 - Flatten - Linear, as nn.Sequential.
-
-    The same architecture as the numpy best conv net (cs231n.bench.accuracy_assignment2).
-    Returns an nn.Sequential mapping (N, 3, 32, 32) to (N, num_classes).
-    """
-    require_torch()
-    from torch import nn
-
-    layers, channels, size = [], CIFAR10_CHANNELS, 32
-    for width in widths:
-        layers += [
-            nn.Conv2d(channels, width, kernel_size=3, padding=1, bias=False),
-            nn.BatchNorm2d(width),
-            nn.ReLU(),
-            nn.MaxPool2d(POOL),
-        ]
-        channels, size = width, size // POOL
-    layers += [nn.Flatten(), nn.Linear(channels * size * size, num_classes)]
-    return nn.Sequential(*layers)
-
-
-def train_best_model(data, path=STORED_PATH, progress=True):
-    """Train best_model() with BEST_MODEL_TRAINING (seeded) and save it to ``path``.
+def save_module(path, model, history):
+    """Store a network's state dict and its training history with torch.save.
 
     Inputs:
-    - data: dict of tensors (to_tensors)
-    - path: file for {"state_dict", "history"} (torch.save); None to skip saving
-
-    Returns (model, history).
+    - path: file name (missing parent directories are created)
+    - model: an nn.Module
+    - history: list of per-epoch dicts, as train() returns
     """
     torch = require_torch()
-    torch.manual_seed(BEST_MODEL_TRAINING["seed"])
-    model = best_model()
-    history = train(model, data, progress=progress, **BEST_MODEL_TRAINING)
-    if path is not None:
-        torch.save({"state_dict": model.state_dict(), "history": history}, path)
-    return model, history
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"state_dict": model.state_dict(), "history": history}, path)
 
 
-def load_best_model(path=STORED_PATH):
-    """best_model() with the stored parameters (eval mode); returns (model, history)."""
+def load_module(path, model):
+    """Load what save_module stored into ``model`` (a fresh network of the same architecture).
+
+    The file is read with ``weights_only=True`` (no code runs). The model is left in eval
+    mode. Returns the stored history.
+    """
     torch = require_torch()
     stored = torch.load(path, weights_only=True)
-    model = best_model()
     model.load_state_dict(stored["state_dict"])
     model.eval()
-    return model, stored["history"]
+    return stored["history"]
