@@ -27,7 +27,7 @@ import importlib
 import numpy as np
 
 from cs231n.experiments import time_call
-from cs231n.gradient_check import GradCheckReport, _compare_gradients
+from cs231n.gradient_check import GradCheckReport, compare_gradients
 
 TORCH_INSTALL_HINT = (
     'PyTorch is not installed. It is optional; install the CPU build with `make torch` (or '
@@ -205,8 +205,8 @@ def compare_with_torch(model, X, y, regularized=WEIGHT_NAMES):
                         "sides compute in double precision")
     loss, grads = model.loss(X, y)
     torch_loss_value, torch_grads = torch_loss_and_grads(model, X, y, regularized=regularized)
-    entries = [_compare_gradients(LOSS_ENTRY, np.array([loss]), np.array([torch_loss_value]))]
-    entries += [_compare_gradients(name, grads[name], torch_grads[name]) for name in PARAM_NAMES]
+    entries = [compare_gradients(LOSS_ENTRY, np.array([loss]), np.array([torch_loss_value]))]
+    entries += [compare_gradients(name, grads[name], torch_grads[name]) for name in PARAM_NAMES]
     return TorchComparison(entries, title="cs231n vs PyTorch autograd")
 
 

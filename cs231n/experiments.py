@@ -394,6 +394,38 @@ class ActivationStatistics:
     weight_grad_stds: np.ndarray
 
 
+def deep_net_forward(activation, weight_init, num_layers, hidden_dim, num_examples,
+                     weight_scale, batchnorm, rng):
+    """Forward X = randn(N, H) through L layers of affine (zero bias) - [batch norm] - activation.
+
+    Inputs (already validated by the caller):
+    - activation: a key of ACTIVATIONS; weight_init: a cs231n.init scheme; weight_scale: std
+      of the "small" scheme; batchnorm: batch norm in train mode (gamma 1, beta 0) before
+      every activation.
+    - num_layers, hidden_dim, num_examples: L, H, N.
+    - rng: numpy RandomState or Generator; draws X first, then each layer's (H, H) weights.
+
+    Returns a tuple of:
+    - hidden: list of L arrays (N, H), the activations after each layer.
+    - caches: list of L tuples (affine cache, batch norm cache or None, activation cache).
+    """
+    forward, _ = ACTIVATIONS[activation]
+    x = rng.standard_normal((num_examples, hidden_dim))
+    bias = np.zeros(hidden_dim)
+    gamma, beta = np.ones(hidden_dim), np.zeros(hidden_dim)
+    hidden, caches = [], []
+    for _ in range(num_layers):
+        w = init_weights((hidden_dim, hidden_dim), weight_init, rng, weight_scale)
+        x, affine_cache = affine_forward(x, w, bias)  # (N, H) @ (H, H) -> (N, H)
+        bn_cache = None
+        if batchnorm:
+            x, bn_cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
+        x, activation_cache = forward(x)
+        hidden.append(x)
+        caches.append((affine_cache, bn_cache, activation_cache))
+    return hidden, caches
+
+
 def activation_statistics(activation="tanh", weight_init="xavier",
                           num_layers=INIT_NUM_LAYERS, hidden_dim=INIT_HIDDEN_DIM,
                           num_examples=INIT_NUM_EXAMPLES, weight_scale=1e-2, batchnorm=False,
@@ -420,23 +452,11 @@ def activation_statistics(activation="tanh", weight_init="xavier",
     num_layers = _check_int(caller, "num_layers", num_layers, 1)
     hidden_dim = _check_int(caller, "hidden_dim", hidden_dim, 1)
     num_examples = _check_int(caller, "num_examples", num_examples, 2)
-    forward, backward = ACTIVATIONS[activation]
+    _, backward = ACTIVATIONS[activation]
     rng = np.random.RandomState(seed)
-    x = rng.standard_normal((num_examples, hidden_dim))
-    bias = np.zeros(hidden_dim)
-    gamma, beta = np.ones(hidden_dim), np.zeros(hidden_dim)
-    hidden, caches = [], []
-    for _ in range(num_layers):
-        w = init_weights((hidden_dim, hidden_dim), weight_init, rng, weight_scale)
-        x, affine_cache = affine_forward(x, w, bias)
-        bn_cache = None
-        if batchnorm:
-            x, bn_cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
-        x, activation_cache = forward(x)
-        hidden.append(x)
-        caches.append((affine_cache, bn_cache, activation_cache))
-
-    dx = rng.standard_normal(x.shape)
+    hidden, caches = deep_net_forward(activation, weight_init, num_layers, hidden_dim,
+                                      num_examples, weight_scale, batchnorm, rng)
+    dx = rng.standard_normal(hidden[-1].shape)
     weight_grad_stds = np.zeros(num_layers)
     for layer in reversed(range(num_layers)):
         affine_cache, bn_cache, activation_cache = caches[layer]

@@ -474,8 +474,17 @@ class GradCheckEntry:
         return bool(self.max_rel_error <= tol)
 
 
-def _compare_gradients(name, analytic, numeric):
-    """GradCheckEntry comparing two gradient arrays of the same shape (d_1, ..., d_k)."""
+def compare_gradients(name, analytic, numeric):
+    """GradCheckEntry comparing two gradient arrays of the same shape (d_1, ..., d_k).
+
+    Inputs:
+    - name: what the entry is called in a GradCheckReport
+    - analytic: the gradient under test; numeric: the reference (centered differences, or
+      another implementation such as PyTorch's autograd)
+
+    Returns a GradCheckEntry with the largest elementwise relative error, where it occurs,
+    and both values there.
+    """
     errors = _relative_errors(analytic, numeric)
     worst_index = _worst_element(errors)
     return GradCheckEntry(
@@ -718,7 +727,7 @@ def _require_deterministic(first, again, caller, what):
 def _numeric_report(values, analytic, numeric_gradient, title, h):
     """Build a GradCheckReport: numeric_gradient(name, x) perturbs x = values[name]."""
     entries = [
-        _compare_gradients(name, analytic[name], numeric_gradient(name, x))
+        compare_gradients(name, analytic[name], numeric_gradient(name, x))
         for name, x in values.items()
     ]
     return GradCheckReport(entries, title=title, h=h)

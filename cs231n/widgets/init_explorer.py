@@ -32,13 +32,6 @@ HISTOGRAM_ROWS, HISTOGRAM_COLS = 2, 5  # MAX_DEPTH histograms
 FIGSIZE = (10.0, 6.0)
 
 
-def _nonlinearity(name):
-    """The forward function of cs231n.layers for a nonlinearity name: x -> (out, cache)."""
-    from cs231n import layers
-
-    return getattr(layers, f"{name}_forward")
-
-
 def layer_activations(
     depth=DEFAULT_DEPTH,
     width=DEFAULT_WIDTH,
@@ -61,7 +54,7 @@ def layer_activations(
     Returns:
     - activations: list of L arrays of shape (N, H), the output of every layer.
     """
-    from cs231n.init import init_weights
+    from cs231n.experiments import deep_net_forward
 
     caller = "layer_activations"
     check_choice(caller, "init", init, INIT_SCHEMES)
@@ -69,14 +62,9 @@ def layer_activations(
     for name, value in (("depth", depth), ("width", width), ("num_inputs", num_inputs)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{caller}: {name} must be a positive int, got {value!r}")
-    rng = np.random.default_rng(seed)
-    forward = _nonlinearity(nonlinearity)
-    hidden = rng.standard_normal((num_inputs, width))
-    activations = []
-    for _ in range(depth):
-        W = init_weights((width, width), init, rng, weight_scale)
-        hidden, _ = forward(hidden @ W)  # (N, H) @ (H, H) -> (N, H)
-        activations.append(hidden)
+    activations, _ = deep_net_forward(nonlinearity, init, depth, width, num_inputs,
+                                      weight_scale, batchnorm=False,
+                                      rng=np.random.default_rng(seed))
     return activations
 
 
