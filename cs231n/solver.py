@@ -167,7 +167,9 @@ class Solver:
     Attributes after/while training: epoch, t (iterations done), loss_history (per iteration),
     train_acc_history / val_acc_history (per evaluation), epoch_history (list of dicts with
     epoch, iteration, lr, train_acc, val_acc, loss = mean loss since the previous evaluation),
-    best_val_acc, best_params, best_epoch, snapshots, rng, last_checkpoint (path or None).
+    best_val_acc, best_params, best_bn_params, best_epoch, snapshots, rng, last_checkpoint
+    (path or None). At the end of train() the model gets the best epoch's params back, and its
+    batch norm running averages of that epoch too, so it scores best_val_acc again.
 
     Divergence: if the loss or a gradient is NaN/inf, training stops with ``TrainingDiverged``
     (a FloatingPointError) naming the iteration, epoch and learning rate; that step is not
@@ -333,6 +335,7 @@ class Solver:
         self.t = 0
         self.best_val_acc = 0.0
         self.best_params = {}
+        self.best_bn_params = None  # the model's bn_params at the best epoch (running stats)
         self.best_epoch = None
         self.loss_history = []
         self.train_acc_history = []
@@ -529,6 +532,7 @@ class Solver:
             self.best_val_acc = val_acc
             self.best_epoch = self.epoch
             self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+            self.best_bn_params = copy.deepcopy(getattr(self.model, "bn_params", None))
         if epoch_end and self.snapshot_every and self.epoch % self.snapshot_every == 0:
             self._take_snapshot()
         if epoch_end and self.checkpoint_name is not None:
@@ -593,6 +597,7 @@ class Solver:
 
         if self.best_params:
             self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+            _restore_bn_state(self.model, self.best_bn_params)
         self._notify(EVENT_TRAIN_END)
 
     # ------------------------------------------------------------------ checkpoints
@@ -602,7 +607,8 @@ class Solver:
 
         Keys: format, version, model_class, params, bn_params (or None), optim_configs, epoch,
         iteration, num_train, base_lr, loss_history, train_acc_history, val_acc_history,
-        epoch_history, loss_mark, best_val_acc, best_params, best_epoch, snapshots, rng_state
+        epoch_history, loss_mark, best_val_acc, best_params, best_bn_params, best_epoch,
+        snapshots, rng_state
         (of solver.rng), solver_kwargs (every setting except callbacks/resume_from).
         """
         model = self.model
@@ -626,6 +632,7 @@ class Solver:
                 "loss_mark": self._loss_mark,
                 "best_val_acc": self.best_val_acc,
                 "best_params": self.best_params,
+                "best_bn_params": self.best_bn_params,
                 "best_epoch": self.best_epoch,
                 "snapshots": self.snapshots,
                 "rng_state": self.rng.get_state(),
@@ -692,6 +699,7 @@ class Solver:
         self._loss_mark = state["loss_mark"]
         self.best_val_acc = state["best_val_acc"]
         self.best_params = copy.deepcopy(state["best_params"])
+        self.best_bn_params = copy.deepcopy(state.get("best_bn_params"))
         self.best_epoch = state["best_epoch"]
         self.snapshots = copy.deepcopy(state["snapshots"])
         self.rng.set_state(state["rng_state"])
@@ -777,6 +785,16 @@ def _same_setting(a, b):
     if type(a) is type(b) and hasattr(a, "__dict__"):
         return _same_setting(vars(a), vars(b))
     return False
+
+
+def _restore_bn_state(model, best_bn_params):
+    """Copy the batch norm state saved at the best epoch back into model.bn_params, in place
+    (layers may hold references to these dicts)."""
+    own_bn = getattr(model, "bn_params", None)
+    if not own_bn or best_bn_params is None:
+        return
+    for own, best in zip(own_bn, best_bn_params, strict=True):
+        own.update(copy.deepcopy(best))
 
 
 def _load_model_state(model, state, path):

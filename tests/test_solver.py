@@ -579,3 +579,12 @@ def test_bad_batch_transform(data):
     solver = Solver(SoftmaxToy(), data, batch_transform=lambda X, rng: X[:-1], **QUIET)
     with pytest.raises(ValueError, match="batch_transform must return"):
         solver.train()
+
+
+def test_the_best_epoch_comes_back_with_its_batchnorm_running_averages(data):
+    model = FullyConnectedNet(**FC_DIMS, normalization="batchnorm", weight_scale=0.1, seed=0)
+    settings = dict(ADAM_RUN, optim_config={"learning_rate": 0.05})
+    solver = Solver(model, data, num_epochs=6, **settings)
+    solver.train()
+    assert solver.best_epoch < solver.epoch  # the last epoch was not the best: a real restore
+    assert solver.check_accuracy(data["X_val"], data["y_val"]) == solver.best_val_acc
