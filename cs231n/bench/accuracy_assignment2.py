@@ -39,11 +39,11 @@ FC_TARGET_VAL = 0.56
 THREE_LAYER_TARGET_TRAIN = 0.45
 BEST_CONVNET_TARGET_TEST = 0.75
 
-FC_EPOCHS = 15
+FC_EPOCHS = 20
 FC_NET = {  # FullyConnectedNet keyword arguments
     "hidden_dims": [256, 256],
     "normalization": "batchnorm",
-    "dropout": 0.1,
+    "dropout": 0.2,
     "reg": 1e-3,
     "weight_init": "he",
     "seed": 0,
