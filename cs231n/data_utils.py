@@ -659,25 +659,82 @@ def get_CIFAR10_data(
             UserWarning,
             stacklevel=2,
         )
-    num_training, num_validation, num_test = sizes
+    return _cs231n_split(data.X_train, data.y_train, data.X_test, data.y_test, *sizes,
+                         subtract_mean)
 
-    X_train = data.X_train[:num_training]
-    y_train = data.y_train[:num_training]
-    X_val = data.X_train[num_training : num_training + num_validation]
-    y_val = data.y_train[num_training : num_training + num_validation]
-    X_test = data.X_test[:num_test]
-    y_test = data.y_test[:num_test]
 
-    if subtract_mean:  # in place: the slices are views of `data`, which nobody else holds
-        mean_image = np.mean(X_train, axis=0)  # (H, W, C)
-        for split in (X_train, X_val, X_test):
-            split -= mean_image
+def _cs231n_split(X_train_all, y_train_all, X_test_all, y_test_all, num_training,
+                  num_validation, num_test, subtract_mean):
+    """The CS231n split of loaded images, mean-subtracted and channels first.
 
-    return {
-        "X_train": X_train.transpose(0, 3, 1, 2).copy(),  # (N, H, W, C) -> (N, C, H, W)
-        "y_train": y_train.copy(),
-        "X_val": X_val.transpose(0, 3, 1, 2).copy(),  # (N, H, W, C) -> (N, C, H, W)
-        "y_val": y_val.copy(),
-        "X_test": X_test.transpose(0, 3, 1, 2).copy(),  # (N, H, W, C) -> (N, C, H, W)
-        "y_test": y_test.copy(),
+    Inputs:
+    - X_train_all (N, H, W, C) float64, y_train_all (N,); X_test_all, y_test_all likewise;
+      num_training + num_validation <= N, num_test <= the number of test images.
+    - subtract_mean: subtract the mean of the training split from all three splits (in place:
+      the slices are views of arrays that the caller does not keep).
+
+    Returns the dict of get_CIFAR10_data.
+    """
+    splits = {
+        "train": (X_train_all[:num_training], y_train_all[:num_training]),
+        "val": (X_train_all[num_training : num_training + num_validation],
+                y_train_all[num_training : num_training + num_validation]),
+        "test": (X_test_all[:num_test], y_test_all[:num_test]),
     }
+    if subtract_mean:
+        mean_image = np.mean(splits["train"][0], axis=0)  # (H, W, C)
+        for X, _ in splits.values():
+            X -= mean_image
+    data = {}
+    for split, (X, y) in splits.items():
+        data[f"X_{split}"] = X.transpose(0, 3, 1, 2).copy()  # (N, H, W, C) -> (N, C, H, W)
+        data[f"y_{split}"] = y.copy()
+    return data
+
+
+def load_cifar10_subset(num_training=5000, num_validation=500, num_test=500,
+                        subtract_mean=True, verbose=True):
+    """The CS231n split of the first CIFAR-10 images, reading only the batch files it needs.
+
+    Same result as ``get_CIFAR10_data`` with these sizes (train = the first num_training
+    training images, val = the next num_validation, test = the first num_test test images,
+    mean training image subtracted), but it reads only
+    ceil((num_training + num_validation) / 10000) training batch files instead of all five,
+    which keeps lecture notebooks fast (it stops reading batch files as soon as it has
+    num_training + num_validation images). Without CIFAR-10 it falls back to the stand-in, as
+    ``get_CIFAR10_data(..., dataset="auto")`` does (with its loud banner).
+
+    Inputs:
+    - num_training, num_validation, num_test: ints >= 0 (num_training >= 1).
+    - subtract_mean: subtract the mean training image from all three splits.
+    - verbose: print which data set is in use.
+
+    Returns the dict of get_CIFAR10_data plus "name": "cifar10" or "standin" (the Solver
+    ignores extra keys).
+    """
+    _check_count("num_training", num_training, minimum=1)
+    _check_count("num_validation", num_validation)
+    _check_count("num_test", num_test)
+    folder = find_cifar10()
+    needed = num_training + num_validation
+    train_parts, found = [], 0
+    for name in CIFAR10_TRAIN_FILES if folder is not None else ():
+        if found >= needed:
+            break
+        train_parts.append(load_CIFAR_batch(folder / name))
+        found += train_parts[-1][0].shape[0]
+    if found < needed:  # no CIFAR-10 (the stand-in), or more images than it has (an error)
+        data = get_CIFAR10_data(num_training, num_validation, num_test,
+                                subtract_mean=subtract_mean,
+                                dataset="auto" if folder is None else "cifar10",
+                                verbose=verbose)
+        return {**data, "name": "standin" if folder is None else "cifar10"}
+    X_all = np.concatenate([X for X, _ in train_parts])  # (found, 32, 32, 3)
+    y_all = np.concatenate([y for _, y in train_parts])
+    X_test, y_test = load_CIFAR_batch(folder / CIFAR10_TEST_FILE)
+    if verbose:
+        print(f"Using CIFAR-10 from {folder} (the first {len(train_parts)} training batch "
+              "file(s)).")
+    data = _cs231n_split(X_all, y_all, X_test, y_test, num_training, num_validation, num_test,
+                         subtract_mean)
+    return {**data, "name": "cifar10"}

@@ -3,8 +3,6 @@
 Each function runs one experiment of the lectures through the package's layers, init schemes,
 update rules and Solver, and returns plain arrays (the notebooks plot and discuss them):
 
-- ``load_cifar10_subset``: the CS231n split of a few thousand CIFAR-10 images, reading only the
-  batch files it needs (fast), with the stand-in fallback of ``cs231n.data_utils``.
 - ``convolve_image``: filter a photograph with a bank of filters through the conv layer.
 - ``activation_statistics``: per-layer activation and gradient statistics of a deep net under
   an initialisation scheme (lecture 6's 10-layer experiment), optionally with batch norm.
@@ -31,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cs231n import data_utils
 from cs231n.init import init_weights
 from cs231n.layers import (
     affine_backward,
@@ -55,7 +52,6 @@ from cs231n.solver import Solver, TrainingDiverged
 # ---------------------------------------------------------------------------------------------
 # Defaults of the experiments (the lecture's numbers where it gives them)
 # ---------------------------------------------------------------------------------------------
-CIFAR10_BATCH_SIZE = 10000  # images per data_batch_i file
 INIT_NUM_LAYERS = 10  # lecture 6: a 10-layer net ...
 INIT_HIDDEN_DIM = 500  # ... with 500 units per layer ...
 INIT_NUM_EXAMPLES = 1000  # ... fed 1000 standard normal examples of dimension 500
@@ -114,62 +110,6 @@ def _check_choice(caller, name, value, choices):
 # ---------------------------------------------------------------------------------------------
 # Data
 # ---------------------------------------------------------------------------------------------
-def load_cifar10_subset(num_training=5000, num_validation=500, num_test=500,
-                        subtract_mean=True, verbose=True):
-    """The CS231n split of the first CIFAR-10 images, reading only the batch files it needs.
-
-    Same result as ``data_utils.get_CIFAR10_data`` with these sizes (train = the first
-    num_training training images, val = the next num_validation, test = the first num_test
-    test images, mean training image subtracted), but it reads only
-    ceil((num_training + num_validation) / 10000) training batch files instead of all five,
-    which keeps lecture notebooks fast. Without CIFAR-10 it falls back to
-    ``get_CIFAR10_data(..., dataset="standin")`` (which prints the stand-in banner).
-
-    Inputs:
-    - num_training, num_validation, num_test: ints (num_training >= 1).
-    - subtract_mean: subtract the mean training image from all three splits.
-    - verbose: print which data set is in use.
-
-    Returns a dict with X_train (N_train, C, H, W) = (N_train, 3, 32, 32) float64, y_train
-    (N_train,) int64, X_val, y_val, X_test, y_test like get_CIFAR10_data, plus
-    "name": "cifar10" or "standin" (the Solver ignores extra keys).
-    """
-    caller = "load_cifar10_subset"
-    _check_int(caller, "num_training", num_training, 1)
-    _check_int(caller, "num_validation", num_validation, 0)
-    _check_int(caller, "num_test", num_test, 0)
-    num_batches = math.ceil((num_training + num_validation) / CIFAR10_BATCH_SIZE)
-    folder = data_utils.find_cifar10()
-    if folder is None or num_batches > len(data_utils.CIFAR10_TRAIN_FILES):
-        dataset = "auto" if folder is None else "cifar10"
-        data = data_utils.get_CIFAR10_data(num_training, num_validation, num_test,
-                                           subtract_mean=subtract_mean, dataset=dataset,
-                                           verbose=verbose)
-        data["name"] = "standin" if folder is None else "cifar10"
-        return data
-    train_parts = [data_utils.load_CIFAR_batch(folder / name)
-                   for name in data_utils.CIFAR10_TRAIN_FILES[:num_batches]]
-    X_all = np.concatenate([X for X, _ in train_parts])  # (num_batches * 10000, 32, 32, 3)
-    y_all = np.concatenate([y for _, y in train_parts])
-    X_test, y_test = data_utils.load_CIFAR_batch(folder / data_utils.CIFAR10_TEST_FILE)
-    if verbose:
-        print(f"Using CIFAR-10 from {folder} (the first {num_batches} training batch file(s)).")
-    splits = {
-        "train": (X_all[:num_training], y_all[:num_training]),
-        "val": (X_all[num_training:num_training + num_validation],
-                y_all[num_training:num_training + num_validation]),
-        "test": (X_test[:num_test], y_test[:num_test]),
-    }
-    mean_image = splits["train"][0].mean(axis=0)  # (H, W, C)
-    data = {"name": "cifar10"}
-    for split, (X, y) in splits.items():
-        if subtract_mean:
-            X = X - mean_image
-        data[f"X_{split}"] = X.transpose(0, 3, 1, 2).copy()  # (N, H, W, C) -> (N, C, H, W)
-        data[f"y_{split}"] = y.copy()
-    return data
-
-
 def select_classes(X, y, classes):
     """Keep the examples of some classes and relabel them 0..K-1 in the order given.
 
@@ -711,7 +651,7 @@ def transfer_target_data(raw, mean_image, pixel_std=1.0, classes=TARGET_CLASSES,
 
     Inputs:
     - raw: dict with X_train (N, C, H, W), y_train, X_test, y_test WITHOUT mean subtraction
-      (load_cifar10_subset(..., subtract_mean=False)).
+      (data_utils.load_cifar10_subset(..., subtract_mean=False)).
     - mean_image: (C, H, W), the mean image of the SOURCE training data, and
     - pixel_std: float, the standard deviation of its pixels: every image becomes
       (X - mean_image) / pixel_std, the preprocessing the pretrained body was trained with.
@@ -754,7 +694,7 @@ def train_transfer_source(raw, num_epochs=SOURCE_EPOCHS, classes=SOURCE_CLASSES,
 
     Inputs:
     - raw: dict with X_train (N, C, H, W), y_train, X_val, y_val WITHOUT mean subtraction
-      (e.g. load_cifar10_subset(49000, 1000, ..., subtract_mean=False)).
+      (e.g. data_utils.load_cifar10_subset(49000, 1000, ..., subtract_mean=False)).
     - num_epochs: epochs of Adam (learning rate TRANSFER_LEARNING_RATE, batch 100).
     - classes: the source classes, relabelled 0..K-1.
     - seed: seeds the weights and the Solver.

@@ -516,3 +516,20 @@ def test_standin_needs_spatial_structure():
     assert colour < 0.25, f"colour statistics alone reach {colour:.2f}"
     assert spatial > 0.5, f"gradient-orientation features reach only {spatial:.2f}"
     assert spatial > colour + 0.3
+
+
+def test_load_cifar10_subset_matches_get_cifar10_data(fake_cifar):
+    sizes = (20, 5, 10)
+    subset = data_utils.load_cifar10_subset(*sizes, verbose=False)
+    reference = data_utils.get_CIFAR10_data(*sizes, verbose=False)
+    assert subset.pop("name") == "cifar10"
+    assert subset.keys() == reference.keys()
+    for key, value in reference.items():
+        np.testing.assert_allclose(subset[key], value, err_msg=key)
+    raw = data_utils.load_cifar10_subset(*sizes, subtract_mean=False, verbose=False)
+    assert raw["X_train"].shape == (20, 3, 32, 32) and raw["X_train"].min() >= 0
+
+
+def test_load_cifar10_subset_falls_back_to_the_standin(no_cifar):
+    data = data_utils.load_cifar10_subset(50, 10, 10, verbose=False)
+    assert data["name"] == "standin" and data["X_train"].shape == (50, 3, 32, 32)

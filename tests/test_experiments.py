@@ -1,54 +1,14 @@
 """Tests of cs231n.experiments: the small experiments behind lecture notebooks 05-07."""
 
-import pickle
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from cs231n import data_utils, experiments
+from cs231n import experiments
 from cs231n.classifiers.fc_net import FullyConnectedNet, TwoLayerNet
 from cs231n.gradient_check import rel_error
 from cs231n.layers import conv_forward_naive
-
-FAKE_BATCH_SIZE = 30  # images per fake CIFAR-10 batch file
-
-
-# ---------------------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------------------
-@pytest.fixture
-def fake_cifar(tmp_path, monkeypatch, rng):
-    """A tiny CIFAR-10 (python-3 pickles) found through $CS231N_DATASETS."""
-    folder = tmp_path / "data" / data_utils.CIFAR10_FOLDER
-    folder.mkdir(parents=True)
-    for name in (*data_utils.CIFAR10_TRAIN_FILES, data_utils.CIFAR10_TEST_FILE):
-        data = rng.integers(0, 256, size=(FAKE_BATCH_SIZE, 3072), dtype=np.uint8)
-        labels = [int(label) for label in rng.integers(0, 10, size=FAKE_BATCH_SIZE)]
-        with open(folder / name, "wb") as f:
-            pickle.dump({b"data": data, b"labels": labels}, f, protocol=3)
-    monkeypatch.setattr(data_utils, "REPO_DATASETS_DIR", tmp_path / "no_repo_datasets")
-    monkeypatch.setenv(data_utils.DATASETS_ENV_VAR, str(tmp_path / "data"))
-    return folder
-
-
-def test_load_cifar10_subset_matches_get_cifar10_data(fake_cifar):
-    sizes = (20, 5, 10)
-    subset = experiments.load_cifar10_subset(*sizes, verbose=False)
-    reference = data_utils.get_CIFAR10_data(*sizes, verbose=False)
-    assert subset.pop("name") == "cifar10"
-    assert subset.keys() == reference.keys()
-    for key, value in reference.items():
-        np.testing.assert_allclose(subset[key], value, err_msg=key)
-    raw = experiments.load_cifar10_subset(*sizes, subtract_mean=False, verbose=False)
-    assert raw["X_train"].shape == (20, 3, 32, 32) and raw["X_train"].min() >= 0
-
-
-def test_load_cifar10_subset_falls_back_to_the_standin(tmp_path, monkeypatch):
-    monkeypatch.delenv(data_utils.DATASETS_ENV_VAR, raising=False)
-    monkeypatch.setattr(data_utils, "REPO_DATASETS_DIR", tmp_path / "nothing_here")
-    data = experiments.load_cifar10_subset(50, 10, 10, verbose=False)
-    assert data["name"] == "standin" and data["X_train"].shape == (50, 3, 32, 32)
 
 
 def test_select_classes_and_first_per_class():
