@@ -13,7 +13,7 @@ ConvolutionalNetworks.ipynb), so the numbers of the notebooks and of the benchma
 - ``best_convnet()`` / ``BEST_CONVNET_SOLVER``: a small VGG-style conv-bn-relu network built
   with ``cs231n.nn`` and trained with random flips and crops (``cs231n.augment``); its trained
   parameters are stored in ``assignments/assignment2/stored/`` (``cs231n.model_store``)
-  because training takes 20 to 45 minutes on 2 cores (target: TEST
+  because training takes about 15 minutes on 2 idle cores (target: TEST
   accuracy >= 0.75).
 
 Data: ``get_CIFAR10_data()``, the CS231n split (49000 train / 1000 val / 1000 test).
@@ -279,7 +279,7 @@ def run_best_convnet(data_root):
 
 
 def retrain_best_convnet(data_root):
-    """Train the best conv net from scratch (20-45 minutes) and store it; same rows."""
+    """Train the best conv net from scratch (about 15 min on 2 idle cores), store it; same rows."""
     model, _, metadata = train_recipe("best_convnet", _cifar10(), verbose=False)
     return _best_convnet_rows(model, metadata, "retrained")
 
